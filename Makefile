@@ -1,0 +1,108 @@
+# visorflow - plain GNU make. `make` builds, `make test` runs every test,
+# `make demo` runs the main job. Both install their own Debian packages first.
+#
+#   make test              unit tests (plain + ASan/UBSan build), fuzz smoke, integration
+#   make test SANITIZE=1   the whole suite with the ASan/UBSan build only
+#   make fuzz              libFuzzer targets (clang) into build/fuzz/
+
+SHELL := /bin/bash
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+FUZZ_CC ?= clang
+
+PKGS := lua5.4 cmocka
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wformat=2 -Wvla
+BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Isrc -D_GNU_SOURCE $(PKG_CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+ifeq ($(SANITIZE),1)
+B ?= build/asan
+CFLAGS_ALL := $(BASE_CFLAGS) -O1 $(SAN_FLAGS)
+LDFLAGS_ALL := $(SAN_FLAGS)
+else
+B ?= build
+CFLAGS_ALL := $(BASE_CFLAGS)
+LDFLAGS_ALL :=
+endif
+
+# Library code: every module below src/ except the programs' own mains.
+LIB_DIRS := src/lib src/of10 src/pkt
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
+LIB := $(B)/libvisorflow.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRCS))
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS := $(LIB_SRCS)
+
+.PHONY: all deps test unit fuzz demo clean format asan
+all: $(LIB) $(UNIT_BINS) $(TOOL_BINS)
+
+deps:
+	@bash scripts/deps.sh
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
+
+$(B)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
+
+# libFuzzer needs clang; the library is compiled again with coverage hooks.
+FUZZ_FLAGS := -std=gnu11 -O1 -g -Isrc -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB_SRCS) -o $@
+
+fuzz: $(FUZZ_BINS)
+
+unit: $(UNIT_BINS) $(TOOL_BINS)
+
+# The test runner prints the single closing line "N passed, N failed, N skipped".
+ifeq ($(SANITIZE),1)
+test: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory fuzz
+	@bash tests/run.sh --build build/asan
+else
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory fuzz
+	@bash tests/run.sh --build build --also-unit build/asan
+endif
+
+asan:
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+
+demo: deps all
+	@bash scripts/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d)
