@@ -32,7 +32,7 @@ LDFLAGS_ALL :=
 endif
 
 # Library code: every module below src/ except the programs' own mains.
-LIB_DIRS := src/lib src/of10 src/pkt
+LIB_DIRS := src/lib src/of10 src/pkt src/lua
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a
@@ -44,7 +44,8 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRCS))
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_SRCS := $(LIB_SRCS)
+# Fuzz targets exercise the parsers of external bytes; they need no Lua.
+FUZZ_LIB_SRCS := $(foreach d,src/lib src/of10 src/pkt,$(wildcard $(d)/*.c))
 
 .PHONY: all deps test unit fuzz demo clean format asan
 all: $(LIB) $(UNIT_BINS) $(TOOL_BINS)
@@ -60,7 +61,7 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
 
