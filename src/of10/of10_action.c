@@ -70,11 +70,11 @@ static void read_args(const uint8_t *p, struct of10_action *a)
     const uint8_t *arg = p + A_ARG;
     switch (a->type) {
     case OFPAT10_OUTPUT:
-        a->u.output.port = of10_get16(arg);
-        a->u.output.max_len = of10_get16(p + A_OUT_MAX_LEN);
+        a->u.output.port = be_get16(arg);
+        a->u.output.max_len = be_get16(p + A_OUT_MAX_LEN);
         break;
     case OFPAT10_SET_VLAN_VID:
-        a->u.vlan_vid = of10_get16(arg);
+        a->u.vlan_vid = be_get16(arg);
         break;
     case OFPAT10_SET_VLAN_PCP:
         a->u.vlan_pcp = arg[0];
@@ -85,18 +85,18 @@ static void read_args(const uint8_t *p, struct of10_action *a)
         break;
     case OFPAT10_SET_NW_SRC:
     case OFPAT10_SET_NW_DST:
-        a->u.nw_addr = of10_get32(arg);
+        a->u.nw_addr = be_get32(arg);
         break;
     case OFPAT10_SET_NW_TOS:
         a->u.nw_tos = arg[0];
         break;
     case OFPAT10_SET_TP_SRC:
     case OFPAT10_SET_TP_DST:
-        a->u.tp_port = of10_get16(arg);
+        a->u.tp_port = be_get16(arg);
         break;
     case OFPAT10_ENQUEUE:
-        a->u.enqueue.port = of10_get16(arg);
-        a->u.enqueue.queue_id = of10_get32(p + A_ENQ_QUEUE_ID);
+        a->u.enqueue.port = be_get16(arg);
+        a->u.enqueue.queue_id = be_get32(p + A_ENQ_QUEUE_ID);
         break;
     default:
         break; /* STRIP_VLAN: no argument */
@@ -108,11 +108,11 @@ static uint32_t decode_one(const uint8_t *p, size_t left, struct of10_action *a)
 {
     if (left < OFP10_ACTION_HEADER_LEN) return OF10_E_ACT_BAD_LEN;
     memset(a, 0, sizeof *a);
-    a->type = of10_get16(p + A_TYPE);
-    a->len = of10_get16(p + A_LEN);
+    a->type = be_get16(p + A_TYPE);
+    a->len = be_get16(p + A_LEN);
     if (a->len < OFP10_ACTION_HEADER_LEN || a->len % 8 || a->len > left) return OF10_E_ACT_BAD_LEN;
     if (a->type == OFPAT10_VENDOR) {
-        a->u.vendor.vendor = of10_get32(p + A_ARG);
+        a->u.vendor.vendor = be_get32(p + A_ARG);
         a->u.vendor.body = p + OFP10_ACTION_HEADER_LEN;
         a->u.vendor.body_len = (uint16_t)(a->len - OFP10_ACTION_HEADER_LEN);
         if (!a->u.vendor.body_len) a->u.vendor.body = NULL;
@@ -194,11 +194,11 @@ static void write_args(const struct of10_action *a, uint8_t *p)
     uint8_t *arg = p + A_ARG;
     switch (a->type) {
     case OFPAT10_OUTPUT:
-        of10_put16(arg, a->u.output.port);
-        of10_put16(p + A_OUT_MAX_LEN, a->u.output.max_len);
+        be_put16(arg, a->u.output.port);
+        be_put16(p + A_OUT_MAX_LEN, a->u.output.max_len);
         break;
     case OFPAT10_SET_VLAN_VID:
-        of10_put16(arg, a->u.vlan_vid);
+        be_put16(arg, a->u.vlan_vid);
         break;
     case OFPAT10_SET_VLAN_PCP:
         arg[0] = a->u.vlan_pcp;
@@ -209,21 +209,21 @@ static void write_args(const struct of10_action *a, uint8_t *p)
         break;
     case OFPAT10_SET_NW_SRC:
     case OFPAT10_SET_NW_DST:
-        of10_put32(arg, a->u.nw_addr);
+        be_put32(arg, a->u.nw_addr);
         break;
     case OFPAT10_SET_NW_TOS:
         arg[0] = a->u.nw_tos;
         break;
     case OFPAT10_SET_TP_SRC:
     case OFPAT10_SET_TP_DST:
-        of10_put16(arg, a->u.tp_port);
+        be_put16(arg, a->u.tp_port);
         break;
     case OFPAT10_ENQUEUE:
-        of10_put16(arg, a->u.enqueue.port);
-        of10_put32(p + A_ENQ_QUEUE_ID, a->u.enqueue.queue_id);
+        be_put16(arg, a->u.enqueue.port);
+        be_put32(p + A_ENQ_QUEUE_ID, a->u.enqueue.queue_id);
         break;
     case OFPAT10_VENDOR:
-        of10_put32(arg, a->u.vendor.vendor);
+        be_put32(arg, a->u.vendor.vendor);
         if (a->u.vendor.body_len)
             memcpy(p + OFP10_ACTION_HEADER_LEN, a->u.vendor.body, a->u.vendor.body_len);
         break;
@@ -237,8 +237,8 @@ void of10_actions_encode(const struct of10_actions *a, uint8_t *p)
     for (size_t i = 0; i < a->n; i++) {
         size_t wlen = action_wire_len(&a->v[i]);
         memset(p, 0, wlen); /* pads */
-        of10_put16(p + A_TYPE, a->v[i].type);
-        of10_put16(p + A_LEN, (uint16_t)wlen);
+        be_put16(p + A_TYPE, a->v[i].type);
+        be_put16(p + A_LEN, (uint16_t)wlen);
         write_args(&a->v[i], p);
         p += wlen;
     }

@@ -1,9 +1,11 @@
 /*
- * of10_arena.c - bump allocator for the arrays of a decoded message. The decoder
- * never mallocs: the caller owns the memory and resets it between messages.
+ * of10_arena.c - bump allocator for the arrays of a decoded message, and the
+ * walkers that size those arrays from a body's entries. The decoder never
+ * mallocs: the caller owns the memory and resets it between messages.
  */
 #include <stdint.h>
 
+#include "lib/be.h"
 #include "of10/of10_internal.h"
 
 void of10_arena_init(struct of10_arena *a, void *mem, size_t cap)
@@ -40,4 +42,32 @@ void *of10_arena_array(struct of10_arena *a, size_t n, size_t size, uint32_t *er
     void *p = of10_arena_alloc(a, n * size);
     if (!p) *err = OF10_E_NOSPACE;
     return p;
+}
+
+void *of10_entries_alloc(size_t blen, size_t wsize, size_t size, size_t *n,
+                         struct of10_arena *arena, uint32_t *err)
+{
+    if (blen % wsize) {
+        *err = OF10_E_BAD_LEN;
+        return NULL;
+    }
+    *n = blen / wsize;
+    return of10_arena_array(arena, *n, size, err);
+}
+
+uint32_t of10_entries_count(const uint8_t *b, size_t blen, size_t min, size_t len_off,
+                            of10_entry_check_fn *check, size_t *n)
+{
+    size_t off = 0, cnt = 0;
+    while (off < blen) {
+        if (blen - off < min) return OF10_E_BAD_LEN;
+        size_t len = be_get16(b + off + len_off);
+        if (len < min || len % 8 || len > blen - off) return OF10_E_BAD_LEN;
+        uint32_t err = check ? check(b + off, len) : OF10_OK;
+        if (err) return err;
+        off += len;
+        cnt++;
+    }
+    *n = cnt;
+    return OF10_OK;
 }

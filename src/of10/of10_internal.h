@@ -43,6 +43,34 @@ static inline bool of10_bytes_ok(const struct of10_bytes *b)
  * or when the arena is full (*err = OF10_E_NOSPACE). */
 void *of10_arena_array(struct of10_arena *a, size_t n, size_t size, uint32_t *err);
 
+/* ---- arrays of entries in a body ----------------------------------------- */
+
+/* Fixed-size entries: a body of blen bytes must hold a whole number of
+ * wsize-byte wire entries (else *err = OF10_E_BAD_LEN); sets *n to that number
+ * and returns an arena array of *n elements of size bytes (of10_arena_array). */
+void *of10_entries_alloc(size_t blen, size_t wsize, size_t size, size_t *n,
+                         struct of10_arena *arena, uint32_t *err);
+
+/* Decodes the fixed-size entries of a body into an arena array: v and n are
+ * the array and its count (lvalues), fn(entry bytes, element pointer) decodes
+ * one entry. On an error *err is set and v is NULL. */
+#define OF10_DECODE_ENTRIES(v, n, b, blen, wsize, fn, arena, err)                                  \
+    do {                                                                                           \
+        (v) = of10_entries_alloc((blen), (wsize), sizeof *(v), &(n), (arena), (err));              \
+        for (size_t i_ = 0; !*(err) && i_ < (n); i_++)                                             \
+            fn((b) + i_ * (wsize), &(v)[i_]);                                                      \
+    } while (0)
+
+/* Self-sized entries (flow stats, packet queues, queue properties): each
+ * starts with a 16-bit length at len_off, which must be at least min (the
+ * entry's fixed part, never 0), a multiple of 8, and fit in the body. Walks the
+ * blen bytes at b, calls check(entry, its length) on each well-framed entry
+ * when check is not NULL, and counts them into *n. Returns OF10_E_BAD_LEN for
+ * bad framing, check's first error, or OF10_OK. */
+typedef uint32_t of10_entry_check_fn(const uint8_t *e, size_t len);
+uint32_t of10_entries_count(const uint8_t *b, size_t blen, size_t min, size_t len_off,
+                            of10_entry_check_fn *check, size_t *n);
+
 /* Per-message functions. p is the whole message (header included), len its
  * length, already checked against the message table's length rule. */
 typedef uint32_t of10_decode_fn(const uint8_t *p, size_t len, struct of10_msg *m,

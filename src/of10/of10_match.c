@@ -153,35 +153,35 @@ bool of10_match_equal(const struct of10_match *a, const struct of10_match *b)
 
 void of10_match_decode(const uint8_t *p, struct of10_match *m)
 {
-    m->wildcards = of10_get32(p + M_WILDCARDS);
-    m->in_port = of10_get16(p + M_IN_PORT);
+    m->wildcards = be_get32(p + M_WILDCARDS);
+    m->in_port = be_get16(p + M_IN_PORT);
     memcpy(m->dl_src, p + M_DL_SRC, 6);
     memcpy(m->dl_dst, p + M_DL_DST, 6);
-    m->dl_vlan = of10_get16(p + M_DL_VLAN);
+    m->dl_vlan = be_get16(p + M_DL_VLAN);
     m->dl_vlan_pcp = p[M_DL_VLAN_PCP];
-    m->dl_type = of10_get16(p + M_DL_TYPE);
+    m->dl_type = be_get16(p + M_DL_TYPE);
     m->nw_tos = p[M_NW_TOS];
     m->nw_proto = p[M_NW_PROTO];
-    m->nw_src = of10_get32(p + M_NW_SRC);
-    m->nw_dst = of10_get32(p + M_NW_DST);
-    m->tp_src = of10_get16(p + M_TP_SRC);
-    m->tp_dst = of10_get16(p + M_TP_DST);
+    m->nw_src = be_get32(p + M_NW_SRC);
+    m->nw_dst = be_get32(p + M_NW_DST);
+    m->tp_src = be_get16(p + M_TP_SRC);
+    m->tp_dst = be_get16(p + M_TP_DST);
 }
 
 void of10_match_encode(const struct of10_match *m, uint8_t *p)
 {
     memset(p, 0, OFP10_MATCH_LEN); /* the two pads */
-    of10_put32(p + M_WILDCARDS, m->wildcards);
-    of10_put16(p + M_IN_PORT, m->in_port);
+    be_put32(p + M_WILDCARDS, m->wildcards);
+    be_put16(p + M_IN_PORT, m->in_port);
     memcpy(p + M_DL_SRC, m->dl_src, 6);
     memcpy(p + M_DL_DST, m->dl_dst, 6);
-    of10_put16(p + M_DL_VLAN, m->dl_vlan);
+    be_put16(p + M_DL_VLAN, m->dl_vlan);
     p[M_DL_VLAN_PCP] = m->dl_vlan_pcp;
-    of10_put16(p + M_DL_TYPE, m->dl_type);
+    be_put16(p + M_DL_TYPE, m->dl_type);
     p[M_NW_TOS] = m->nw_tos;
     p[M_NW_PROTO] = m->nw_proto;
-    of10_put32(p + M_NW_SRC, m->nw_src);
-    of10_put32(p + M_NW_DST, m->nw_dst);
-    of10_put16(p + M_TP_SRC, m->tp_src);
-    of10_put16(p + M_TP_DST, m->tp_dst);
+    be_put32(p + M_NW_SRC, m->nw_src);
+    be_put32(p + M_NW_DST, m->nw_dst);
+    be_put16(p + M_TP_SRC, m->tp_src);
+    be_put16(p + M_TP_DST, m->tp_dst);
 }

@@ -46,46 +46,35 @@ static void put_bytes(uint8_t *p, const struct of10_bytes *b)
     if (b->len) memcpy(p, b->p, b->len);
 }
 
-/* HELLO: the body is kept as bytes; newer versions put hello elements there. */
-static uint32_t hello_decode(const uint8_t *p, size_t len, struct of10_msg *m,
-                             struct of10_arena *arena)
+/* HELLO, ECHO_REQUEST, ECHO_REPLY: everything after the header is kept as
+ * bytes (HELLO: newer versions put hello elements there; ECHO: arbitrary
+ * payload). The message type picks the union member. */
+static struct of10_bytes *payload_of(struct of10_msg *m)
+{
+    return m->type == OFPT10_HELLO ? &m->u.hello : &m->u.echo;
+}
+static const struct of10_bytes *payload_of_c(const struct of10_msg *m)
+{
+    return m->type == OFPT10_HELLO ? &m->u.hello : &m->u.echo;
+}
+static uint32_t payload_decode(const uint8_t *p, size_t len, struct of10_msg *m,
+                               struct of10_arena *arena)
 {
     (void)arena;
-    m->u.hello = tail(p, OFP10_HEADER_LEN, len);
+    *payload_of(m) = tail(p, OFP10_HEADER_LEN, len);
     return OF10_OK;
 }
-static uint32_t hello_validate(const struct of10_msg *m)
+static uint32_t payload_validate(const struct of10_msg *m)
 {
-    return of10_bytes_ok(&m->u.hello) ? OF10_OK : OF10_E_BAD_LEN;
+    return of10_bytes_ok(payload_of_c(m)) ? OF10_OK : OF10_E_BAD_LEN;
 }
-static size_t hello_len(const struct of10_msg *m)
+static size_t payload_len(const struct of10_msg *m)
 {
-    return of10_len_add(OFP10_HEADER_LEN, m->u.hello.len);
+    return of10_len_add(OFP10_HEADER_LEN, payload_of_c(m)->len);
 }
-static void hello_encode(const struct of10_msg *m, uint8_t *p)
+static void payload_encode(const struct of10_msg *m, uint8_t *p)
 {
-    put_bytes(p + OFP10_HEADER_LEN, &m->u.hello);
-}
-
-/* ECHO_REQUEST / ECHO_REPLY: arbitrary payload. */
-static uint32_t echo_decode(const uint8_t *p, size_t len, struct of10_msg *m,
-                            struct of10_arena *arena)
-{
-    (void)arena;
-    m->u.echo = tail(p, OFP10_HEADER_LEN, len);
-    return OF10_OK;
-}
-static uint32_t echo_validate(const struct of10_msg *m)
-{
-    return of10_bytes_ok(&m->u.echo) ? OF10_OK : OF10_E_BAD_LEN;
-}
-static size_t echo_len(const struct of10_msg *m)
-{
-    return of10_len_add(OFP10_HEADER_LEN, m->u.echo.len);
-}
-static void echo_encode(const struct of10_msg *m, uint8_t *p)
-{
-    put_bytes(p + OFP10_HEADER_LEN, &m->u.echo);
+    put_bytes(p + OFP10_HEADER_LEN, payload_of_c(m));
 }
 
 /* ERROR: type and code are kept as received (a peer may be newer than us). */
@@ -93,8 +82,8 @@ static uint32_t error_decode(const uint8_t *p, size_t len, struct of10_msg *m,
                              struct of10_arena *arena)
 {
     (void)arena;
-    m->u.error.type = of10_get16(p + ERR_TYPE);
-    m->u.error.code = of10_get16(p + ERR_CODE);
+    m->u.error.type = be_get16(p + ERR_TYPE);
+    m->u.error.code = be_get16(p + ERR_CODE);
     m->u.error.data = tail(p, ERR_DATA, len);
     return OF10_OK;
 }
@@ -108,8 +97,8 @@ static size_t error_len(const struct of10_msg *m)
 }
 static void error_encode(const struct of10_msg *m, uint8_t *p)
 {
-    of10_put16(p + ERR_TYPE, m->u.error.type);
-    of10_put16(p + ERR_CODE, m->u.error.code);
+    be_put16(p + ERR_TYPE, m->u.error.type);
+    be_put16(p + ERR_CODE, m->u.error.code);
     put_bytes(p + ERR_DATA, &m->u.error.data);
 }
 
@@ -118,7 +107,7 @@ static uint32_t vendor_decode(const uint8_t *p, size_t len, struct of10_msg *m,
                               struct of10_arena *arena)
 {
     (void)arena;
-    m->u.vendor.vendor = of10_get32(p + VND_VENDOR);
+    m->u.vendor.vendor = be_get32(p + VND_VENDOR);
     m->u.vendor.data = tail(p, VND_DATA, len);
     return OF10_OK;
 }
@@ -132,7 +121,7 @@ static size_t vendor_len(const struct of10_msg *m)
 }
 static void vendor_encode(const struct of10_msg *m, uint8_t *p)
 {
-    of10_put32(p + VND_VENDOR, m->u.vendor.vendor);
+    be_put32(p + VND_VENDOR, m->u.vendor.vendor);
     put_bytes(p + VND_DATA, &m->u.vendor.data);
 }
 
@@ -142,14 +131,14 @@ static uint32_t config_decode(const uint8_t *p, size_t len, struct of10_msg *m,
                               struct of10_arena *arena)
 {
     (void)len, (void)arena;
-    m->u.config.flags = of10_get16(p + CFG_FLAGS);
-    m->u.config.miss_send_len = of10_get16(p + CFG_MISS_SEND_LEN);
+    m->u.config.flags = be_get16(p + CFG_FLAGS);
+    m->u.config.miss_send_len = be_get16(p + CFG_MISS_SEND_LEN);
     return OF10_OK;
 }
 static void config_encode(const struct of10_msg *m, uint8_t *p)
 {
-    of10_put16(p + CFG_FLAGS, m->u.config.flags);
-    of10_put16(p + CFG_MISS_SEND_LEN, m->u.config.miss_send_len);
+    be_put16(p + CFG_FLAGS, m->u.config.flags);
+    be_put16(p + CFG_MISS_SEND_LEN, m->u.config.miss_send_len);
 }
 
 /* ---- the message table ------------------------------------------------- */
@@ -166,10 +155,10 @@ struct msg_kind {
 };
 
 static const struct msg_kind kinds[OFPT10_N_TYPES] = {
-    [OFPT10_HELLO] = {8, 1, hello_decode, hello_validate, hello_len, hello_encode},
+    [OFPT10_HELLO] = {8, 1, payload_decode, payload_validate, payload_len, payload_encode},
     [OFPT10_ERROR] = {12, 1, error_decode, error_validate, error_len, error_encode},
-    [OFPT10_ECHO_REQUEST] = {8, 1, echo_decode, echo_validate, echo_len, echo_encode},
-    [OFPT10_ECHO_REPLY] = {8, 1, echo_decode, echo_validate, echo_len, echo_encode},
+    [OFPT10_ECHO_REQUEST] = {8, 1, payload_decode, payload_validate, payload_len, payload_encode},
+    [OFPT10_ECHO_REPLY] = {8, 1, payload_decode, payload_validate, payload_len, payload_encode},
     [OFPT10_VENDOR] = {12, 1, vendor_decode, vendor_validate, vendor_len, vendor_encode},
     [OFPT10_FEATURES_REQUEST] = {8, 0, NULL, NULL, NULL, NULL},
     [OFPT10_FEATURES_REPLY] = {32, 48, of10_features_decode, of10_features_validate,
@@ -207,17 +196,17 @@ static bool len_ok(const struct msg_kind *k, size_t len)
 
 size_t of10_frame_len(const uint8_t *p)
 {
-    size_t len = of10_get16(p + H_LENGTH);
+    size_t len = be_get16(p + H_LENGTH);
     return len < OFP10_HEADER_LEN ? 0 : len;
 }
 
 uint32_t of10_decode(const uint8_t *p, size_t len, struct of10_msg *m, struct of10_arena *arena)
 {
     memset(m, 0, sizeof *m);
-    if (len < OFP10_HEADER_LEN || of10_get16(p + H_LENGTH) != len) return OF10_E_BAD_LEN;
+    if (len < OFP10_HEADER_LEN || be_get16(p + H_LENGTH) != len) return OF10_E_BAD_LEN;
     m->version = p[H_VERSION];
     m->type = p[H_TYPE];
-    m->xid = of10_get32(p + H_XID);
+    m->xid = be_get32(p + H_XID);
     if (m->type != OFPT10_HELLO && m->version != OFP10_VERSION) return OF10_E_BAD_VERSION;
     if (m->type >= OFPT10_N_TYPES) return OF10_E_BAD_TYPE;
     const struct msg_kind *k = &kinds[m->type];
@@ -261,8 +250,8 @@ uint32_t of10_encode(const struct of10_msg *m, uint8_t *buf, size_t cap, size_t 
     memset(buf, 0, len);
     buf[H_VERSION] = m->version;
     buf[H_TYPE] = m->type;
-    of10_put16(buf + H_LENGTH, (uint16_t)len);
-    of10_put32(buf + H_XID, m->xid);
+    be_put16(buf + H_LENGTH, (uint16_t)len);
+    be_put32(buf + H_XID, m->xid);
     if (k->encode) k->encode(m, buf);
     if (out_len) *out_len = len;
     return OF10_OK;

@@ -52,9 +52,9 @@ uint32_t of10_packet_in_decode(const uint8_t *p, size_t len, struct of10_msg *m,
 {
     (void)arena;
     struct of10_packet_in *pi = &m->u.packet_in;
-    pi->buffer_id = of10_get32(p + PI_BUFFER_ID);
-    pi->total_len = of10_get16(p + PI_TOTAL_LEN);
-    pi->in_port = of10_get16(p + PI_IN_PORT);
+    pi->buffer_id = be_get32(p + PI_BUFFER_ID);
+    pi->total_len = be_get16(p + PI_TOTAL_LEN);
+    pi->in_port = be_get16(p + PI_IN_PORT);
     pi->reason = p[PI_REASON];
     pi->data.p = len > PI_DATA ? p + PI_DATA : NULL;
     pi->data.len = len - PI_DATA;
@@ -74,9 +74,9 @@ size_t of10_packet_in_len(const struct of10_msg *m)
 void of10_packet_in_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_packet_in *pi = &m->u.packet_in;
-    of10_put32(p + PI_BUFFER_ID, pi->buffer_id);
-    of10_put16(p + PI_TOTAL_LEN, pi->total_len);
-    of10_put16(p + PI_IN_PORT, pi->in_port);
+    be_put32(p + PI_BUFFER_ID, pi->buffer_id);
+    be_put16(p + PI_TOTAL_LEN, pi->total_len);
+    be_put16(p + PI_IN_PORT, pi->in_port);
     p[PI_REASON] = pi->reason;
     if (pi->data.len) memcpy(p + PI_DATA, pi->data.p, pi->data.len);
 }
@@ -89,14 +89,14 @@ uint32_t of10_flow_removed_decode(const uint8_t *p, size_t len, struct of10_msg 
     (void)len, (void)arena;
     struct of10_flow_removed *fr = &m->u.flow_removed;
     of10_match_decode(p + FR_MATCH, &fr->match);
-    fr->cookie = of10_get64(p + FR_COOKIE);
-    fr->priority = of10_get16(p + FR_PRIORITY);
+    fr->cookie = be_get64(p + FR_COOKIE);
+    fr->priority = be_get16(p + FR_PRIORITY);
     fr->reason = p[FR_REASON];
-    fr->duration_sec = of10_get32(p + FR_DURATION_SEC);
-    fr->duration_nsec = of10_get32(p + FR_DURATION_NSEC);
-    fr->idle_timeout = of10_get16(p + FR_IDLE_TIMEOUT);
-    fr->packet_count = of10_get64(p + FR_PACKET_COUNT);
-    fr->byte_count = of10_get64(p + FR_BYTE_COUNT);
+    fr->duration_sec = be_get32(p + FR_DURATION_SEC);
+    fr->duration_nsec = be_get32(p + FR_DURATION_NSEC);
+    fr->idle_timeout = be_get16(p + FR_IDLE_TIMEOUT);
+    fr->packet_count = be_get64(p + FR_PACKET_COUNT);
+    fr->byte_count = be_get64(p + FR_BYTE_COUNT);
     return OF10_OK;
 }
 
@@ -104,14 +104,14 @@ void of10_flow_removed_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_flow_removed *fr = &m->u.flow_removed;
     of10_match_encode(&fr->match, p + FR_MATCH);
-    of10_put64(p + FR_COOKIE, fr->cookie);
-    of10_put16(p + FR_PRIORITY, fr->priority);
+    be_put64(p + FR_COOKIE, fr->cookie);
+    be_put16(p + FR_PRIORITY, fr->priority);
     p[FR_REASON] = fr->reason;
-    of10_put32(p + FR_DURATION_SEC, fr->duration_sec);
-    of10_put32(p + FR_DURATION_NSEC, fr->duration_nsec);
-    of10_put16(p + FR_IDLE_TIMEOUT, fr->idle_timeout);
-    of10_put64(p + FR_PACKET_COUNT, fr->packet_count);
-    of10_put64(p + FR_BYTE_COUNT, fr->byte_count);
+    be_put32(p + FR_DURATION_SEC, fr->duration_sec);
+    be_put32(p + FR_DURATION_NSEC, fr->duration_nsec);
+    be_put16(p + FR_IDLE_TIMEOUT, fr->idle_timeout);
+    be_put64(p + FR_PACKET_COUNT, fr->packet_count);
+    be_put64(p + FR_BYTE_COUNT, fr->byte_count);
 }
 
 /* ---- PACKET_OUT -------------------------------------------------------- */
@@ -132,9 +132,9 @@ uint32_t of10_packet_out_decode(const uint8_t *p, size_t len, struct of10_msg *m
                                 struct of10_arena *arena)
 {
     struct of10_packet_out *po = &m->u.packet_out;
-    po->buffer_id = of10_get32(p + PO_BUFFER_ID);
-    po->in_port = of10_get16(p + PO_IN_PORT);
-    size_t alen = of10_get16(p + PO_ACTIONS_LEN);
+    po->buffer_id = be_get32(p + PO_BUFFER_ID);
+    po->in_port = be_get16(p + PO_IN_PORT);
+    size_t alen = be_get16(p + PO_ACTIONS_LEN);
     if (alen % 8 || alen > len - PO_ACTIONS) return OF10_E_BAD_LEN;
     size_t data_off = PO_ACTIONS + alen;
     po->data.p = len > data_off ? p + data_off : NULL;
@@ -160,9 +160,9 @@ void of10_packet_out_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_packet_out *po = &m->u.packet_out;
     size_t alen = of10_actions_len(&po->actions);
-    of10_put32(p + PO_BUFFER_ID, po->buffer_id);
-    of10_put16(p + PO_IN_PORT, po->in_port);
-    of10_put16(p + PO_ACTIONS_LEN, (uint16_t)alen);
+    be_put32(p + PO_BUFFER_ID, po->buffer_id);
+    be_put16(p + PO_IN_PORT, po->in_port);
+    be_put16(p + PO_ACTIONS_LEN, (uint16_t)alen);
     of10_actions_encode(&po->actions, p + PO_ACTIONS);
     if (po->data.len) memcpy(p + PO_ACTIONS + alen, po->data.p, po->data.len);
 }
@@ -187,14 +187,14 @@ uint32_t of10_flow_mod_decode(const uint8_t *p, size_t len, struct of10_msg *m,
 {
     struct of10_flow_mod *fm = &m->u.flow_mod;
     of10_match_decode(p + FM_MATCH, &fm->match);
-    fm->cookie = of10_get64(p + FM_COOKIE);
-    fm->command = of10_get16(p + FM_COMMAND);
-    fm->idle_timeout = of10_get16(p + FM_IDLE_TIMEOUT);
-    fm->hard_timeout = of10_get16(p + FM_HARD_TIMEOUT);
-    fm->priority = of10_get16(p + FM_PRIORITY);
-    fm->buffer_id = of10_get32(p + FM_BUFFER_ID);
-    fm->out_port = of10_get16(p + FM_OUT_PORT);
-    fm->flags = of10_get16(p + FM_FLAGS);
+    fm->cookie = be_get64(p + FM_COOKIE);
+    fm->command = be_get16(p + FM_COMMAND);
+    fm->idle_timeout = be_get16(p + FM_IDLE_TIMEOUT);
+    fm->hard_timeout = be_get16(p + FM_HARD_TIMEOUT);
+    fm->priority = be_get16(p + FM_PRIORITY);
+    fm->buffer_id = be_get32(p + FM_BUFFER_ID);
+    fm->out_port = be_get16(p + FM_OUT_PORT);
+    fm->flags = be_get16(p + FM_FLAGS);
     uint32_t err = flow_mod_check(fm);
     if (err) return err;
     return of10_actions_decode(p + FM_ACTIONS, len - FM_ACTIONS, &fm->actions, arena);
@@ -215,13 +215,13 @@ void of10_flow_mod_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_flow_mod *fm = &m->u.flow_mod;
     of10_match_encode(&fm->match, p + FM_MATCH);
-    of10_put64(p + FM_COOKIE, fm->cookie);
-    of10_put16(p + FM_COMMAND, fm->command);
-    of10_put16(p + FM_IDLE_TIMEOUT, fm->idle_timeout);
-    of10_put16(p + FM_HARD_TIMEOUT, fm->hard_timeout);
-    of10_put16(p + FM_PRIORITY, fm->priority);
-    of10_put32(p + FM_BUFFER_ID, fm->buffer_id);
-    of10_put16(p + FM_OUT_PORT, fm->out_port);
-    of10_put16(p + FM_FLAGS, fm->flags);
+    be_put64(p + FM_COOKIE, fm->cookie);
+    be_put16(p + FM_COMMAND, fm->command);
+    be_put16(p + FM_IDLE_TIMEOUT, fm->idle_timeout);
+    be_put16(p + FM_HARD_TIMEOUT, fm->hard_timeout);
+    be_put16(p + FM_PRIORITY, fm->priority);
+    be_put32(p + FM_BUFFER_ID, fm->buffer_id);
+    be_put16(p + FM_OUT_PORT, fm->out_port);
+    be_put16(p + FM_FLAGS, fm->flags);
     of10_actions_encode(&fm->actions, p + FM_ACTIONS);
 }

@@ -46,28 +46,28 @@ _Static_assert((int)(PM_ADVERTISE + 4 + 4) == (int)(OFP10_PORT_MOD_LEN),
 
 static void phy_port_decode(const uint8_t *p, struct of10_phy_port *pp)
 {
-    pp->port_no = of10_get16(p + PP_PORT_NO);
+    pp->port_no = be_get16(p + PP_PORT_NO);
     memcpy(pp->hw_addr, p + PP_HW_ADDR, OFP10_ETH_ALEN);
     of10_get_str(pp->name, p + PP_NAME, OFP10_MAX_PORT_NAME_LEN);
-    pp->config = of10_get32(p + PP_CONFIG);
-    pp->state = of10_get32(p + PP_STATE);
-    pp->curr = of10_get32(p + PP_CURR);
-    pp->advertised = of10_get32(p + PP_ADVERTISED);
-    pp->supported = of10_get32(p + PP_SUPPORTED);
-    pp->peer = of10_get32(p + PP_PEER);
+    pp->config = be_get32(p + PP_CONFIG);
+    pp->state = be_get32(p + PP_STATE);
+    pp->curr = be_get32(p + PP_CURR);
+    pp->advertised = be_get32(p + PP_ADVERTISED);
+    pp->supported = be_get32(p + PP_SUPPORTED);
+    pp->peer = be_get32(p + PP_PEER);
 }
 
 static void phy_port_encode(const struct of10_phy_port *pp, uint8_t *p)
 {
-    of10_put16(p + PP_PORT_NO, pp->port_no);
+    be_put16(p + PP_PORT_NO, pp->port_no);
     memcpy(p + PP_HW_ADDR, pp->hw_addr, OFP10_ETH_ALEN);
     of10_put_str(p + PP_NAME, pp->name, OFP10_MAX_PORT_NAME_LEN);
-    of10_put32(p + PP_CONFIG, pp->config);
-    of10_put32(p + PP_STATE, pp->state);
-    of10_put32(p + PP_CURR, pp->curr);
-    of10_put32(p + PP_ADVERTISED, pp->advertised);
-    of10_put32(p + PP_SUPPORTED, pp->supported);
-    of10_put32(p + PP_PEER, pp->peer);
+    be_put32(p + PP_CONFIG, pp->config);
+    be_put32(p + PP_STATE, pp->state);
+    be_put32(p + PP_CURR, pp->curr);
+    be_put32(p + PP_ADVERTISED, pp->advertised);
+    be_put32(p + PP_SUPPORTED, pp->supported);
+    be_put32(p + PP_PEER, pp->peer);
 }
 
 /* FEATURES_REPLY: the table already checked (len - 32) % 48 == 0. Port
@@ -77,16 +77,15 @@ uint32_t of10_features_decode(const uint8_t *p, size_t len, struct of10_msg *m,
 {
     struct of10_features *f = &m->u.features;
     uint32_t err = OF10_OK;
-    f->datapath_id = of10_get64(p + SF_DATAPATH_ID);
-    f->n_buffers = of10_get32(p + SF_N_BUFFERS);
+    f->datapath_id = be_get64(p + SF_DATAPATH_ID);
+    f->n_buffers = be_get32(p + SF_N_BUFFERS);
     f->n_tables = p[SF_N_TABLES];
-    f->capabilities = of10_get32(p + SF_CAPABILITIES);
-    f->actions = of10_get32(p + SF_ACTIONS);
-    size_t n = (len - SF_PORTS) / OFP10_PHY_PORT_LEN;
-    f->ports = of10_arena_array(arena, n, sizeof *f->ports, &err);
+    f->capabilities = be_get32(p + SF_CAPABILITIES);
+    f->actions = be_get32(p + SF_ACTIONS);
+    size_t n = 0;
+    OF10_DECODE_ENTRIES(f->ports, n, p + SF_PORTS, len - SF_PORTS, OFP10_PHY_PORT_LEN,
+                        phy_port_decode, arena, &err);
     if (err) return err;
-    for (size_t i = 0; i < n; i++)
-        phy_port_decode(p + SF_PORTS + i * OFP10_PHY_PORT_LEN, &f->ports[i]);
     f->n_ports = n;
     return OF10_OK;
 }
@@ -105,11 +104,11 @@ size_t of10_features_len(const struct of10_msg *m)
 void of10_features_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_features *f = &m->u.features;
-    of10_put64(p + SF_DATAPATH_ID, f->datapath_id);
-    of10_put32(p + SF_N_BUFFERS, f->n_buffers);
+    be_put64(p + SF_DATAPATH_ID, f->datapath_id);
+    be_put32(p + SF_N_BUFFERS, f->n_buffers);
     p[SF_N_TABLES] = f->n_tables;
-    of10_put32(p + SF_CAPABILITIES, f->capabilities);
-    of10_put32(p + SF_ACTIONS, f->actions);
+    be_put32(p + SF_CAPABILITIES, f->capabilities);
+    be_put32(p + SF_ACTIONS, f->actions);
     for (size_t i = 0; i < f->n_ports; i++)
         phy_port_encode(&f->ports[i], p + SF_PORTS + i * OFP10_PHY_PORT_LEN);
 }
@@ -143,11 +142,11 @@ uint32_t of10_port_mod_decode(const uint8_t *p, size_t len, struct of10_msg *m,
 {
     (void)len, (void)arena;
     struct of10_port_mod *pm = &m->u.port_mod;
-    pm->port_no = of10_get16(p + PM_PORT_NO);
+    pm->port_no = be_get16(p + PM_PORT_NO);
     memcpy(pm->hw_addr, p + PM_HW_ADDR, OFP10_ETH_ALEN);
-    pm->config = of10_get32(p + PM_CONFIG);
-    pm->mask = of10_get32(p + PM_MASK);
-    pm->advertise = of10_get32(p + PM_ADVERTISE);
+    pm->config = be_get32(p + PM_CONFIG);
+    pm->mask = be_get32(p + PM_MASK);
+    pm->advertise = be_get32(p + PM_ADVERTISE);
     return port_mod_check(pm);
 }
 
@@ -159,9 +158,9 @@ uint32_t of10_port_mod_validate(const struct of10_msg *m)
 void of10_port_mod_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_port_mod *pm = &m->u.port_mod;
-    of10_put16(p + PM_PORT_NO, pm->port_no);
+    be_put16(p + PM_PORT_NO, pm->port_no);
     memcpy(p + PM_HW_ADDR, pm->hw_addr, OFP10_ETH_ALEN);
-    of10_put32(p + PM_CONFIG, pm->config);
-    of10_put32(p + PM_MASK, pm->mask);
-    of10_put32(p + PM_ADVERTISE, pm->advertise);
+    be_put32(p + PM_CONFIG, pm->config);
+    be_put32(p + PM_MASK, pm->mask);
+    be_put32(p + PM_ADVERTISE, pm->advertise);
 }

@@ -37,7 +37,7 @@ uint32_t of10_qgc_request_decode(const uint8_t *p, size_t len, struct of10_msg *
                                  struct of10_arena *arena)
 {
     (void)len, (void)arena;
-    m->u.queue_get_config_request = of10_get16(p + QR_PORT);
+    m->u.queue_get_config_request = be_get16(p + QR_PORT);
     return request_port_check(m->u.queue_get_config_request);
 }
 
@@ -48,7 +48,7 @@ uint32_t of10_qgc_request_validate(const struct of10_msg *m)
 
 void of10_qgc_request_encode(const struct of10_msg *m, uint8_t *p)
 {
-    of10_put16(p + QR_PORT, m->u.queue_get_config_request);
+    be_put16(p + QR_PORT, m->u.queue_get_config_request);
 }
 
 /* ---- reply ------------------------------------------------------------- */
@@ -66,56 +66,48 @@ static size_t prop_size(uint16_t property)
     }
 }
 
+/* One well-framed property: a known type, and exactly that type's size. */
+static uint32_t prop_check(const uint8_t *e, size_t len)
+{
+    size_t want = prop_size(be_get16(e + PR_PROPERTY));
+    if (!want) return OF10_E_BAD_SUBTYPE;
+    return len != want ? OF10_E_BAD_LEN : OF10_OK;
+}
+
 /* Checks the properties of one queue (plen bytes at p) and counts them. */
 static uint32_t props_check(const uint8_t *p, size_t plen, size_t *n)
 {
-    size_t off = 0, cnt = 0;
-    while (off < plen) {
-        if (plen - off < OFP10_QUEUE_PROP_HEADER_LEN) return OF10_E_BAD_LEN;
-        size_t len = of10_get16(p + off + PR_LEN);
-        if (len < OFP10_QUEUE_PROP_HEADER_LEN || len % 8 || len > plen - off) return OF10_E_BAD_LEN;
-        size_t want = prop_size(of10_get16(p + off + PR_PROPERTY));
-        if (!want) return OF10_E_BAD_SUBTYPE;
-        if (len != want) return OF10_E_BAD_LEN;
-        off += len;
-        cnt++;
-    }
-    *n = cnt;
-    return OF10_OK;
+    return of10_entries_count(p, plen, OFP10_QUEUE_PROP_HEADER_LEN, PR_LEN, prop_check, n);
+}
+
+/* One well-framed queue: its properties must check too. */
+static uint32_t queue_check(const uint8_t *e, size_t len)
+{
+    size_t n_props;
+    return props_check(e + PQ_PROPS, len - PQ_PROPS, &n_props);
 }
 
 /* Checks the framing of queue entries and their properties; counts queues. */
 static uint32_t queues_check(const uint8_t *p, size_t qlen, size_t *n)
 {
-    size_t off = 0, cnt = 0, n_props;
-    while (off < qlen) {
-        if (qlen - off < OFP10_PACKET_QUEUE_LEN) return OF10_E_BAD_LEN;
-        size_t len = of10_get16(p + off + PQ_LEN);
-        if (len < OFP10_PACKET_QUEUE_LEN || len % 8 || len > qlen - off) return OF10_E_BAD_LEN;
-        uint32_t err = props_check(p + off + PQ_PROPS, len - PQ_PROPS, &n_props);
-        if (err) return err;
-        off += len;
-        cnt++;
-    }
-    *n = cnt;
-    return OF10_OK;
+    return of10_entries_count(p, qlen, OFP10_PACKET_QUEUE_LEN, PQ_LEN, queue_check, n);
 }
 
 /* Decodes one queue already checked by queues_check(). */
 static uint32_t queue_decode(const uint8_t *p, struct of10_packet_queue *q,
                              struct of10_arena *arena)
 {
-    size_t len = of10_get16(p + PQ_LEN), n = 0;
+    size_t len = be_get16(p + PQ_LEN), n = 0;
     uint32_t err = OF10_OK;
-    q->queue_id = of10_get32(p + PQ_QUEUE_ID);
+    q->queue_id = be_get32(p + PQ_QUEUE_ID);
     (void)props_check(p + PQ_PROPS, len - PQ_PROPS, &n);
     q->props = of10_arena_array(arena, n, sizeof *q->props, &err);
     if (err) return err;
     const uint8_t *pr = p + PQ_PROPS;
     for (size_t i = 0; i < n; i++) {
-        q->props[i].property = of10_get16(pr + PR_PROPERTY);
-        q->props[i].rate = q->props[i].property == OFPQT10_MIN_RATE ? of10_get16(pr + PR_RATE) : 0;
-        pr += of10_get16(pr + PR_LEN);
+        q->props[i].property = be_get16(pr + PR_PROPERTY);
+        q->props[i].rate = q->props[i].property == OFPQT10_MIN_RATE ? be_get16(pr + PR_RATE) : 0;
+        pr += be_get16(pr + PR_LEN);
     }
     q->n_props = n;
     return OF10_OK;
@@ -128,7 +120,7 @@ uint32_t of10_qgc_reply_decode(const uint8_t *p, size_t len, struct of10_msg *m,
 {
     struct of10_queue_get_config_reply *r = &m->u.queue_get_config_reply;
     size_t n = 0;
-    r->port = of10_get16(p + QP_PORT);
+    r->port = be_get16(p + QP_PORT);
     uint32_t err = queues_check(p + QP_QUEUES, len - QP_QUEUES, &n);
     if (err) return err;
     struct of10_packet_queue *v = of10_arena_array(arena, n, sizeof *v, &err);
@@ -137,7 +129,7 @@ uint32_t of10_qgc_reply_decode(const uint8_t *p, size_t len, struct of10_msg *m,
     for (size_t i = 0; i < n; i++) {
         err = queue_decode(q, &v[i], arena);
         if (err) return err;
-        q += of10_get16(q + PQ_LEN);
+        q += be_get16(q + PQ_LEN);
     }
     r->queues = v;
     r->n_queues = n;
@@ -179,19 +171,19 @@ size_t of10_qgc_reply_len(const struct of10_msg *m)
 void of10_qgc_reply_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_queue_get_config_reply *r = &m->u.queue_get_config_reply;
-    of10_put16(p + QP_PORT, r->port);
+    be_put16(p + QP_PORT, r->port);
     uint8_t *q = p + QP_QUEUES;
     for (size_t i = 0; i < r->n_queues; i++) {
         const struct of10_packet_queue *pq = &r->queues[i];
-        of10_put32(q + PQ_QUEUE_ID, pq->queue_id);
-        of10_put16(q + PQ_LEN, (uint16_t)queue_len(pq));
+        be_put32(q + PQ_QUEUE_ID, pq->queue_id);
+        be_put16(q + PQ_LEN, (uint16_t)queue_len(pq));
         uint8_t *pr = q + PQ_PROPS;
         for (size_t j = 0; j < pq->n_props; j++) {
             size_t plen = prop_size(pq->props[j].property);
-            of10_put16(pr + PR_PROPERTY, pq->props[j].property);
-            of10_put16(pr + PR_LEN, (uint16_t)plen);
+            be_put16(pr + PR_PROPERTY, pq->props[j].property);
+            be_put16(pr + PR_LEN, (uint16_t)plen);
             if (pq->props[j].property == OFPQT10_MIN_RATE)
-                of10_put16(pr + PR_RATE, pq->props[j].rate);
+                be_put16(pr + PR_RATE, pq->props[j].rate);
             pr += plen;
         }
         q += queue_len(pq);

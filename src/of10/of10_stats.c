@@ -78,14 +78,14 @@ static bool known_type(uint16_t type)
 
 static void vendor_decode(const uint8_t *b, size_t blen, struct of10_vendor_msg *v)
 {
-    v->vendor = of10_get32(b + VS_VENDOR);
+    v->vendor = be_get32(b + VS_VENDOR);
     v->data.p = blen > VS_DATA ? b + VS_DATA : NULL;
     v->data.len = blen - VS_DATA;
 }
 
 static void vendor_encode(const struct of10_vendor_msg *v, uint8_t *b)
 {
-    of10_put32(b + VS_VENDOR, v->vendor);
+    be_put32(b + VS_VENDOR, v->vendor);
     if (v->data.len) memcpy(b + VS_DATA, v->data.p, v->data.len);
 }
 
@@ -116,8 +116,8 @@ uint32_t of10_stats_request_decode(const uint8_t *p, size_t len, struct of10_msg
     struct of10_stats_request *r = &m->u.stats_request;
     const uint8_t *b = p + ST_BODY;
     size_t blen = len - ST_BODY, want;
-    r->type = of10_get16(p + ST_TYPE);
-    r->flags = of10_get16(p + ST_FLAGS);
+    r->type = be_get16(p + ST_TYPE);
+    r->flags = be_get16(p + ST_FLAGS);
     if (!known_type(r->type)) return OF10_E_BAD_STAT;
     want = request_body_size(r->type);
     if (want == SIZE_MAX ? blen < VS_DATA : blen != want) return OF10_E_BAD_LEN;
@@ -126,14 +126,14 @@ uint32_t of10_stats_request_decode(const uint8_t *p, size_t len, struct of10_msg
     case OFPST10_AGGREGATE:
         of10_match_decode(b + FSR_MATCH, &r->u.flow.match);
         r->u.flow.table_id = b[FSR_TABLE_ID];
-        r->u.flow.out_port = of10_get16(b + FSR_OUT_PORT);
+        r->u.flow.out_port = be_get16(b + FSR_OUT_PORT);
         break;
     case OFPST10_PORT:
-        r->u.port.port_no = of10_get16(b + PSR_PORT_NO);
+        r->u.port.port_no = be_get16(b + PSR_PORT_NO);
         break;
     case OFPST10_QUEUE:
-        r->u.queue.port_no = of10_get16(b + QSR_PORT_NO);
-        r->u.queue.queue_id = of10_get32(b + QSR_QUEUE_ID);
+        r->u.queue.port_no = be_get16(b + QSR_PORT_NO);
+        r->u.queue.queue_id = be_get32(b + QSR_QUEUE_ID);
         break;
     case OFPST10_VENDOR:
         vendor_decode(b, blen, &r->u.vendor);
@@ -164,21 +164,21 @@ void of10_stats_request_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_stats_request *r = &m->u.stats_request;
     uint8_t *b = p + ST_BODY;
-    of10_put16(p + ST_TYPE, r->type);
-    of10_put16(p + ST_FLAGS, r->flags);
+    be_put16(p + ST_TYPE, r->type);
+    be_put16(p + ST_FLAGS, r->flags);
     switch (r->type) {
     case OFPST10_FLOW:
     case OFPST10_AGGREGATE:
         of10_match_encode(&r->u.flow.match, b + FSR_MATCH);
         b[FSR_TABLE_ID] = r->u.flow.table_id;
-        of10_put16(b + FSR_OUT_PORT, r->u.flow.out_port);
+        be_put16(b + FSR_OUT_PORT, r->u.flow.out_port);
         break;
     case OFPST10_PORT:
-        of10_put16(b + PSR_PORT_NO, r->u.port.port_no);
+        be_put16(b + PSR_PORT_NO, r->u.port.port_no);
         break;
     case OFPST10_QUEUE:
-        of10_put16(b + QSR_PORT_NO, r->u.queue.port_no);
-        of10_put32(b + QSR_QUEUE_ID, r->u.queue.queue_id);
+        be_put16(b + QSR_PORT_NO, r->u.queue.port_no);
+        be_put32(b + QSR_QUEUE_ID, r->u.queue.queue_id);
         break;
     case OFPST10_VENDOR:
         vendor_encode(&r->u.vendor, b);
@@ -212,22 +212,22 @@ static void table_decode(const uint8_t *b, struct of10_table_stats *t)
 {
     t->table_id = b[TS_TABLE_ID];
     of10_get_str(t->name, b + TS_NAME, OFP10_MAX_TABLE_NAME_LEN);
-    t->wildcards = of10_get32(b + TS_WILDCARDS);
-    t->max_entries = of10_get32(b + TS_MAX_ENTRIES);
-    t->active_count = of10_get32(b + TS_ACTIVE_COUNT);
-    t->lookup_count = of10_get64(b + TS_LOOKUP_COUNT);
-    t->matched_count = of10_get64(b + TS_MATCHED_COUNT);
+    t->wildcards = be_get32(b + TS_WILDCARDS);
+    t->max_entries = be_get32(b + TS_MAX_ENTRIES);
+    t->active_count = be_get32(b + TS_ACTIVE_COUNT);
+    t->lookup_count = be_get64(b + TS_LOOKUP_COUNT);
+    t->matched_count = be_get64(b + TS_MATCHED_COUNT);
 }
 
 static void table_encode(const struct of10_table_stats *t, uint8_t *b)
 {
     b[TS_TABLE_ID] = t->table_id;
     of10_put_str(b + TS_NAME, t->name, OFP10_MAX_TABLE_NAME_LEN);
-    of10_put32(b + TS_WILDCARDS, t->wildcards);
-    of10_put32(b + TS_MAX_ENTRIES, t->max_entries);
-    of10_put32(b + TS_ACTIVE_COUNT, t->active_count);
-    of10_put64(b + TS_LOOKUP_COUNT, t->lookup_count);
-    of10_put64(b + TS_MATCHED_COUNT, t->matched_count);
+    be_put32(b + TS_WILDCARDS, t->wildcards);
+    be_put32(b + TS_MAX_ENTRIES, t->max_entries);
+    be_put32(b + TS_ACTIVE_COUNT, t->active_count);
+    be_put64(b + TS_LOOKUP_COUNT, t->lookup_count);
+    be_put64(b + TS_MATCHED_COUNT, t->matched_count);
 }
 
 /* The twelve port counters in wire order, as pointers into the struct. */
@@ -244,71 +244,56 @@ static void port_counters(struct of10_port_stats *s, uint64_t *c[PST_N_COUNTERS]
 static void port_decode(const uint8_t *b, struct of10_port_stats *s)
 {
     uint64_t *c[PST_N_COUNTERS];
-    s->port_no = of10_get16(b + PST_PORT_NO);
+    s->port_no = be_get16(b + PST_PORT_NO);
     port_counters(s, c);
     for (int i = 0; i < PST_N_COUNTERS; i++)
-        *c[i] = of10_get64(b + PST_COUNTERS + 8 * i);
+        *c[i] = be_get64(b + PST_COUNTERS + 8 * i);
 }
 
 static void port_encode(const struct of10_port_stats *s, uint8_t *b)
 {
     struct of10_port_stats copy = *s; /* port_counters() hands out writable pointers */
     uint64_t *c[PST_N_COUNTERS];
-    of10_put16(b + PST_PORT_NO, s->port_no);
+    be_put16(b + PST_PORT_NO, s->port_no);
     port_counters(&copy, c);
     for (int i = 0; i < PST_N_COUNTERS; i++)
-        of10_put64(b + PST_COUNTERS + 8 * i, *c[i]);
+        be_put64(b + PST_COUNTERS + 8 * i, *c[i]);
 }
 
 static void queue_decode(const uint8_t *b, struct of10_queue_stats *q)
 {
-    q->port_no = of10_get16(b + QS_PORT_NO);
-    q->queue_id = of10_get32(b + QS_QUEUE_ID);
-    q->tx_bytes = of10_get64(b + QS_TX_BYTES);
-    q->tx_packets = of10_get64(b + QS_TX_PACKETS);
-    q->tx_errors = of10_get64(b + QS_TX_ERRORS);
+    q->port_no = be_get16(b + QS_PORT_NO);
+    q->queue_id = be_get32(b + QS_QUEUE_ID);
+    q->tx_bytes = be_get64(b + QS_TX_BYTES);
+    q->tx_packets = be_get64(b + QS_TX_PACKETS);
+    q->tx_errors = be_get64(b + QS_TX_ERRORS);
 }
 
 static void queue_encode(const struct of10_queue_stats *q, uint8_t *b)
 {
-    of10_put16(b + QS_PORT_NO, q->port_no);
-    of10_put32(b + QS_QUEUE_ID, q->queue_id);
-    of10_put64(b + QS_TX_BYTES, q->tx_bytes);
-    of10_put64(b + QS_TX_PACKETS, q->tx_packets);
-    of10_put64(b + QS_TX_ERRORS, q->tx_errors);
+    be_put16(b + QS_PORT_NO, q->port_no);
+    be_put32(b + QS_QUEUE_ID, q->queue_id);
+    be_put64(b + QS_TX_BYTES, q->tx_bytes);
+    be_put64(b + QS_TX_PACKETS, q->tx_packets);
+    be_put64(b + QS_TX_ERRORS, q->tx_errors);
 }
 
 /* ---- replies: flow stats (self-sized entries with actions) ------------- */
 
-/* Pass 1 over the entries: framing only, so the array is sized exactly. */
-static uint32_t flow_entries_count(const uint8_t *b, size_t blen, size_t *n)
-{
-    size_t off = 0, cnt = 0;
-    while (off < blen) {
-        if (blen - off < OFP10_FLOW_STATS_LEN) return OF10_E_BAD_LEN;
-        size_t elen = of10_get16(b + off + FS_LENGTH);
-        if (elen < OFP10_FLOW_STATS_LEN || elen % 8 || elen > blen - off) return OF10_E_BAD_LEN;
-        off += elen;
-        cnt++;
-    }
-    *n = cnt;
-    return OF10_OK;
-}
-
 static uint32_t flow_entry_decode(const uint8_t *e, struct of10_flow_stats *fs,
                                   struct of10_arena *arena)
 {
-    size_t elen = of10_get16(e + FS_LENGTH);
+    size_t elen = be_get16(e + FS_LENGTH);
     fs->table_id = e[FS_TABLE_ID];
     of10_match_decode(e + FS_MATCH, &fs->match);
-    fs->duration_sec = of10_get32(e + FS_DURATION_SEC);
-    fs->duration_nsec = of10_get32(e + FS_DURATION_NSEC);
-    fs->priority = of10_get16(e + FS_PRIORITY);
-    fs->idle_timeout = of10_get16(e + FS_IDLE_TIMEOUT);
-    fs->hard_timeout = of10_get16(e + FS_HARD_TIMEOUT);
-    fs->cookie = of10_get64(e + FS_COOKIE);
-    fs->packet_count = of10_get64(e + FS_PACKET_COUNT);
-    fs->byte_count = of10_get64(e + FS_BYTE_COUNT);
+    fs->duration_sec = be_get32(e + FS_DURATION_SEC);
+    fs->duration_nsec = be_get32(e + FS_DURATION_NSEC);
+    fs->priority = be_get16(e + FS_PRIORITY);
+    fs->idle_timeout = be_get16(e + FS_IDLE_TIMEOUT);
+    fs->hard_timeout = be_get16(e + FS_HARD_TIMEOUT);
+    fs->cookie = be_get64(e + FS_COOKIE);
+    fs->packet_count = be_get64(e + FS_PACKET_COUNT);
+    fs->byte_count = be_get64(e + FS_BYTE_COUNT);
     return of10_actions_decode(e + FS_ACTIONS, elen - FS_ACTIONS, &fs->actions, arena);
 }
 
@@ -316,7 +301,8 @@ static uint32_t flow_reply_decode(const uint8_t *b, size_t blen, struct of10_sta
                                   struct of10_arena *arena)
 {
     size_t n = 0;
-    uint32_t err = flow_entries_count(b, blen, &n);
+    /* pass 1 over the entries: framing only, so the array is sized exactly */
+    uint32_t err = of10_entries_count(b, blen, OFP10_FLOW_STATS_LEN, FS_LENGTH, NULL, &n);
     if (err) return err;
     struct of10_flow_stats *v = of10_arena_array(arena, n, sizeof *v, &err);
     if (err) return err;
@@ -324,7 +310,7 @@ static uint32_t flow_reply_decode(const uint8_t *b, size_t blen, struct of10_sta
         memset(&v[i], 0, sizeof v[i]);
         err = flow_entry_decode(b, &v[i], arena);
         if (err) return err;
-        b += of10_get16(b + FS_LENGTH);
+        b += be_get16(b + FS_LENGTH);
     }
     r->u.flow.v = v;
     r->u.flow.n = n;
@@ -338,41 +324,24 @@ static size_t flow_entry_len(const struct of10_flow_stats *fs)
 
 static void flow_entry_encode(const struct of10_flow_stats *fs, uint8_t *e)
 {
-    of10_put16(e + FS_LENGTH, (uint16_t)flow_entry_len(fs));
+    be_put16(e + FS_LENGTH, (uint16_t)flow_entry_len(fs));
     e[FS_TABLE_ID] = fs->table_id;
     of10_match_encode(&fs->match, e + FS_MATCH);
-    of10_put32(e + FS_DURATION_SEC, fs->duration_sec);
-    of10_put32(e + FS_DURATION_NSEC, fs->duration_nsec);
-    of10_put16(e + FS_PRIORITY, fs->priority);
-    of10_put16(e + FS_IDLE_TIMEOUT, fs->idle_timeout);
-    of10_put16(e + FS_HARD_TIMEOUT, fs->hard_timeout);
-    of10_put64(e + FS_COOKIE, fs->cookie);
-    of10_put64(e + FS_PACKET_COUNT, fs->packet_count);
-    of10_put64(e + FS_BYTE_COUNT, fs->byte_count);
+    be_put32(e + FS_DURATION_SEC, fs->duration_sec);
+    be_put32(e + FS_DURATION_NSEC, fs->duration_nsec);
+    be_put16(e + FS_PRIORITY, fs->priority);
+    be_put16(e + FS_IDLE_TIMEOUT, fs->idle_timeout);
+    be_put16(e + FS_HARD_TIMEOUT, fs->hard_timeout);
+    be_put64(e + FS_COOKIE, fs->cookie);
+    be_put64(e + FS_PACKET_COUNT, fs->packet_count);
+    be_put64(e + FS_BYTE_COUNT, fs->byte_count);
     of10_actions_encode(&fs->actions, e + FS_ACTIONS);
 }
 
 /* ---- replies: dispatch ------------------------------------------------- */
 
-/* Allocates n entries of size bytes for a body that must be a whole number of
- * wsize-byte wire entries. */
-static void *entries_alloc(size_t blen, size_t wsize, size_t size, size_t *n,
-                           struct of10_arena *arena, uint32_t *err)
-{
-    if (blen % wsize) {
-        *err = OF10_E_BAD_LEN;
-        return NULL;
-    }
-    *n = blen / wsize;
-    return of10_arena_array(arena, *n, size, err);
-}
-
 #define DECODE_ENTRIES(arr, wsize, fn)                                                             \
-    do {                                                                                           \
-        (arr).v = entries_alloc(blen, (wsize), sizeof *(arr).v, &(arr).n, arena, &err);            \
-        for (size_t i_ = 0; !err && i_ < (arr).n; i_++)                                            \
-            fn(b + i_ * (wsize), &(arr).v[i_]);                                                    \
-    } while (0)
+    OF10_DECODE_ENTRIES((arr).v, (arr).n, b, blen, (wsize), fn, arena, &err)
 
 static uint32_t reply_body_decode(const uint8_t *b, size_t blen, struct of10_stats_reply *r,
                                   struct of10_arena *arena)
@@ -388,9 +357,9 @@ static uint32_t reply_body_decode(const uint8_t *b, size_t blen, struct of10_sta
         return flow_reply_decode(b, blen, r, arena);
     case OFPST10_AGGREGATE:
         if (blen != OFP10_AGGREGATE_STATS_REPLY_LEN) return OF10_E_BAD_LEN;
-        r->u.aggregate.packet_count = of10_get64(b + AG_PACKET_COUNT);
-        r->u.aggregate.byte_count = of10_get64(b + AG_BYTE_COUNT);
-        r->u.aggregate.flow_count = of10_get32(b + AG_FLOW_COUNT);
+        r->u.aggregate.packet_count = be_get64(b + AG_PACKET_COUNT);
+        r->u.aggregate.byte_count = be_get64(b + AG_BYTE_COUNT);
+        r->u.aggregate.flow_count = be_get32(b + AG_FLOW_COUNT);
         return OF10_OK;
     case OFPST10_TABLE:
         DECODE_ENTRIES(r->u.table, OFP10_TABLE_STATS_LEN, table_decode);
@@ -413,8 +382,8 @@ uint32_t of10_stats_reply_decode(const uint8_t *p, size_t len, struct of10_msg *
                                  struct of10_arena *arena)
 {
     struct of10_stats_reply *r = &m->u.stats_reply;
-    r->type = of10_get16(p + ST_TYPE);
-    r->flags = of10_get16(p + ST_FLAGS);
+    r->type = be_get16(p + ST_TYPE);
+    r->flags = be_get16(p + ST_FLAGS);
     if (!known_type(r->type)) return OF10_E_BAD_STAT;
     return reply_body_decode(p + ST_BODY, len - ST_BODY, r, arena);
 }
@@ -482,8 +451,8 @@ void of10_stats_reply_encode(const struct of10_msg *m, uint8_t *p)
 {
     const struct of10_stats_reply *r = &m->u.stats_reply;
     uint8_t *b = p + ST_BODY;
-    of10_put16(p + ST_TYPE, r->type);
-    of10_put16(p + ST_FLAGS, r->flags);
+    be_put16(p + ST_TYPE, r->type);
+    be_put16(p + ST_FLAGS, r->flags);
     switch (r->type) {
     case OFPST10_DESC:
         desc_encode(r->u.desc, b);
@@ -495,9 +464,9 @@ void of10_stats_reply_encode(const struct of10_msg *m, uint8_t *p)
         }
         break;
     case OFPST10_AGGREGATE:
-        of10_put64(b + AG_PACKET_COUNT, r->u.aggregate.packet_count);
-        of10_put64(b + AG_BYTE_COUNT, r->u.aggregate.byte_count);
-        of10_put32(b + AG_FLOW_COUNT, r->u.aggregate.flow_count);
+        be_put64(b + AG_PACKET_COUNT, r->u.aggregate.packet_count);
+        be_put64(b + AG_BYTE_COUNT, r->u.aggregate.byte_count);
+        be_put32(b + AG_FLOW_COUNT, r->u.aggregate.flow_count);
         break;
     case OFPST10_TABLE:
         for (size_t i = 0; i < r->u.table.n; i++)

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "pkt/pkt_internal.h"
+#include "lib/be.h"
 
 enum { ARP_OP_REQUEST = 1, ARP_OP_REPLY = 2 };
 enum { ICMP_UNREACH = 3, ICMP_UNREACH_NEEDFRAG = 4, ICMP_UNREACH_MAX_CODE = 15 };
@@ -32,11 +32,11 @@ static size_t put_eth(uint8_t *b, const struct pkt_info *pi, const uint8_t *dst,
     memcpy(b, dst, PKT_ETH_ALEN);
     memcpy(b + PKT_ETH_ALEN, src, PKT_ETH_ALEN);
     if (pi->flags & PKT_F_VLAN) {
-        pkt_wr16(b + n, pi->vlan_tpid);
-        pkt_wr16(b + n + 2, pi->vlan_tci);
+        be_put16(b + n, pi->vlan_tpid);
+        be_put16(b + n + 2, pi->vlan_tci);
         n += PKT_VLAN_HLEN;
     }
-    pkt_wr16(b + n, type);
+    be_put16(b + n, type);
     return n + 2;
 }
 
@@ -46,14 +46,14 @@ static void put_ip4(uint8_t *h, uint8_t tos, uint16_t tot_len, uint8_t proto, ui
 {
     h[0] = 0x45;
     h[1] = tos;
-    pkt_wr16(h + 2, tot_len);
-    pkt_wr32(h + 4, 0); /* id 0, no flags: small answers are never fragmented */
+    be_put16(h + 2, tot_len);
+    be_put32(h + 4, 0); /* id 0, no flags: small answers are never fragmented */
     h[8] = IP4_DEFAULT_TTL;
     h[9] = proto;
-    pkt_wr16(h + 10, 0);
-    pkt_wr32(h + 12, src);
-    pkt_wr32(h + 16, dst);
-    pkt_wr16(h + 10, pkt_csum(h, PKT_IP4_HLEN));
+    be_put16(h + 10, 0);
+    be_put32(h + 12, src);
+    be_put32(h + 16, dst);
+    be_put16(h + 10, pkt_csum(h, PKT_IP4_HLEN));
 }
 
 static bool eth_is_group(const uint8_t *mac)
@@ -90,15 +90,15 @@ size_t pkt_build_arp_reply(const struct pkt_info *req, const uint8_t mac[PKT_ETH
         return 0;
     }
     a = buf + put_eth(buf, req, req->eth_src, mac, PKT_ETH_TYPE_ARP);
-    pkt_wr16(a, 1);
-    pkt_wr16(a + 2, PKT_ETH_TYPE_IP);
+    be_put16(a, 1);
+    be_put16(a + 2, PKT_ETH_TYPE_IP);
     a[4] = PKT_ETH_ALEN;
     a[5] = 4;
-    pkt_wr16(a + 6, ARP_OP_REPLY);
+    be_put16(a + 6, ARP_OP_REPLY);
     memcpy(a + 8, mac, PKT_ETH_ALEN);
-    pkt_wr32(a + 14, req->arp_tpa);
+    be_put32(a + 14, req->arp_tpa);
     memcpy(a + 18, req->arp_sha, PKT_ETH_ALEN);
-    pkt_wr32(a + 24, req->arp_spa);
+    be_put32(a + 24, req->arp_spa);
     return len;
 }
 
@@ -133,19 +133,19 @@ size_t pkt_build_tcp_rst(const struct pkt_info *seg, uint8_t *buf, size_t cap)
 
     t = ip + PKT_IP4_HLEN;
     memset(t, 0, PKT_TCP_HLEN);
-    pkt_wr16(t, seg->tp_dst);
-    pkt_wr16(t + 2, seg->tp_src);
+    be_put16(t, seg->tp_dst);
+    be_put16(t + 2, seg->tp_src);
     if (seg->tcp_flags & PKT_TCP_ACK) {
         /* <SEQ=SEG.ACK><CTL=RST> */
-        pkt_wr32(t + 4, seg->tcp_ack);
+        be_put32(t + 4, seg->tcp_ack);
         t[13] = PKT_TCP_RST;
     } else {
         /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
-        pkt_wr32(t + 8, seg->tcp_seq + tcp_seg_len(seg));
+        be_put32(t + 8, seg->tcp_seq + tcp_seg_len(seg));
         t[13] = PKT_TCP_RST | PKT_TCP_ACK;
     }
     t[12] = (PKT_TCP_HLEN / 4) << 4;
-    pkt_wr16(t + 16, pkt_csum_l4_ip4(seg->ip_dst, seg->ip_src, PKT_IPPROTO_TCP, t, PKT_TCP_HLEN));
+    be_put16(t + 16, pkt_csum_l4_ip4(seg->ip_dst, seg->ip_src, PKT_IPPROTO_TCP, t, PKT_TCP_HLEN));
     return len;
 }
 
@@ -195,10 +195,10 @@ size_t pkt_build_icmp_unreach(const struct pkt_info *orig, uint8_t code, uint32_
     ic = ip + PKT_IP4_HLEN;
     ic[0] = ICMP_UNREACH;
     ic[1] = code;
-    pkt_wr16(ic + 2, 0);
-    pkt_wr16(ic + 4, 0);
-    pkt_wr16(ic + 6, code == ICMP_UNREACH_NEEDFRAG ? next_hop_mtu : 0);
+    be_put16(ic + 2, 0);
+    be_put16(ic + 4, 0);
+    be_put16(ic + 6, code == ICMP_UNREACH_NEEDFRAG ? next_hop_mtu : 0);
     memcpy(ic + PKT_ICMP_HLEN, orig->base + orig->l3_ofs, quote);
-    pkt_wr16(ic + 2, pkt_csum(ic, icmp_len));
+    be_put16(ic + 2, pkt_csum(ic, icmp_len));
     return len;
 }

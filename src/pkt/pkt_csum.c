@@ -7,7 +7,7 @@
  */
 #include "pkt/pkt.h"
 
-#include "pkt/pkt_internal.h"
+#include "lib/be.h"
 
 uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len)
 {
@@ -16,7 +16,7 @@ uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len)
 
     sum = (sum & 0xffff) + (sum >> 16);
     for (i = 0; i + 1 < len; i += 2) {
-        sum += pkt_rd16(p + i);
+        sum += be_get16(p + i);
     }
     if (len & 1) {
         sum += (uint32_t)p[len - 1] << 8; /* pad the odd byte with zero */

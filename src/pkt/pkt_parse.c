@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "pkt/pkt_internal.h"
+#include "lib/be.h"
 
 /* IPv6 extension headers we walk through (RFC 8200 4.1, RFC 4302). */
 enum { IP6_HOPOPTS = 0, IP6_ROUTING = 43, IP6_FRAGMENT = 44, IP6_AH = 51, IP6_DSTOPTS = 60 };
@@ -37,13 +37,13 @@ static size_t parse_vlan(struct pkt_info *pi, size_t ofs)
         return ofs;
     }
     pi->flags |= PKT_F_VLAN;
-    pi->vlan_tpid = pkt_rd16(p + ofs);
-    pi->vlan_tci = pkt_rd16(p + ofs + 2);
+    pi->vlan_tpid = be_get16(p + ofs);
+    pi->vlan_tci = be_get16(p + ofs + 2);
     ofs += PKT_VLAN_HLEN;
-    if (is_tpid(pkt_rd16(p + ofs))) {
+    if (is_tpid(be_get16(p + ofs))) {
         pi->flags |= PKT_F_QINQ;
         if (pi->len - ofs >= PKT_VLAN_HLEN) {
-            pi->inner_vlan_tci = pkt_rd16(p + ofs + 2);
+            pi->inner_vlan_tci = be_get16(p + ofs + 2);
         }
     }
     return ofs;
@@ -56,7 +56,7 @@ static size_t parse_ethertype(struct pkt_info *pi, size_t ofs)
 {
     static const uint8_t snap[6] = {0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00};
     const uint8_t *p = pi->base;
-    uint16_t type = pkt_rd16(p + ofs);
+    uint16_t type = be_get16(p + ofs);
 
     ofs += 2;
     if (type >= PKT_ETH_TYPE_MIN) {
@@ -68,7 +68,7 @@ static size_t parse_ethertype(struct pkt_info *pi, size_t ofs)
     if (pi->len - ofs < 8 || memcmp(p + ofs, snap, sizeof snap) != 0) {
         return ofs;
     }
-    type = pkt_rd16(p + ofs + 6);
+    type = be_get16(p + ofs + 6);
     if (type < PKT_ETH_TYPE_MIN) {
         return ofs + 8;
     }
@@ -105,12 +105,12 @@ static void parse_tcp(struct pkt_info *pi, size_t ofs, size_t avail)
         pi->flags |= PKT_F_TRUNC_L4;
         return;
     }
-    pi->tp_src = pkt_rd16(h);
-    pi->tp_dst = pkt_rd16(h + 2);
-    pi->tcp_seq = pkt_rd32(h + 4);
-    pi->tcp_ack = pkt_rd32(h + 8);
-    pi->tcp_flags = pkt_rd16(h + 12) & 0x1ff;
-    pi->tcp_window = pkt_rd16(h + 14);
+    pi->tp_src = be_get16(h);
+    pi->tp_dst = be_get16(h + 2);
+    pi->tcp_seq = be_get32(h + 4);
+    pi->tcp_ack = be_get32(h + 8);
+    pi->tcp_flags = be_get16(h + 12) & 0x1ff;
+    pi->tcp_window = be_get16(h + 14);
     set_l4(pi, PKT_L4_TCP, ofs, hlen);
 }
 
@@ -124,9 +124,9 @@ static void parse_udp(struct pkt_info *pi, size_t ofs, size_t avail)
         pi->flags |= PKT_F_TRUNC_L4;
         return;
     }
-    pi->tp_src = pkt_rd16(h);
-    pi->tp_dst = pkt_rd16(h + 2);
-    pi->udp_len = pkt_rd16(h + 4);
+    pi->tp_src = be_get16(h);
+    pi->tp_dst = be_get16(h + 2);
+    pi->udp_len = be_get16(h + 4);
     set_l4(pi, PKT_L4_UDP, ofs, PKT_UDP_HLEN);
 }
 
@@ -205,7 +205,7 @@ static void parse_ip4(struct pkt_info *pi)
         pi->flags |= PKT_F_TRUNC_L3;
         return;
     }
-    pi->ip_tot_len = pkt_rd16(h + 2);
+    pi->ip_tot_len = be_get16(h + 2);
     if (pi->ip_tot_len < ihl) {
         pi->flags |= PKT_F_BAD_L3;
         pi->ip_tot_len = 0;
@@ -219,15 +219,15 @@ static void parse_ip4(struct pkt_info *pi)
 
     pi->ip_version = h[0] >> 4;
     pi->ip_tos = h[1];
-    pi->ip_id = pkt_rd16(h + 4);
-    frag = pkt_rd16(h + 6);
+    pi->ip_id = be_get16(h + 4);
+    frag = be_get16(h + 6);
     pi->ip_df = (frag & 0x4000) != 0;
     pi->ip_mf = (frag & 0x2000) != 0;
     pi->ip_frag_off = frag & 0x1fff;
     pi->ip_ttl = h[8];
     pi->ip_proto = h[9];
-    pi->ip_src = pkt_rd32(h + 12);
-    pi->ip_dst = pkt_rd32(h + 16);
+    pi->ip_src = be_get32(h + 12);
+    pi->ip_dst = be_get32(h + 16);
 
     /* The first fragment still carries the L4 header and OVS extracts its
      * ports; only later fragments have none. */
@@ -287,7 +287,7 @@ static bool walk_ip6_ext(struct pkt_info *pi)
             return false;
         }
         if (nh == IP6_FRAGMENT) {
-            uint16_t fo = pkt_rd16(h + 2);
+            uint16_t fo = be_get16(h + 2);
             pi->ip_frag_off = fo >> 3;
             pi->ip_mf = (fo & 1) != 0;
             pi->is_fragment = true;
@@ -318,8 +318,8 @@ static void parse_ip6(struct pkt_info *pi)
         pi->flags |= PKT_F_TRUNC_L3;
         return;
     }
-    vcf = pkt_rd32(h);
-    plen = pkt_rd16(h + 4);
+    vcf = be_get32(h);
+    plen = be_get16(h + 4);
     pi->l3 = PKT_L3_IPV6;
     pi->l3_len = PKT_IP6_HLEN;
     pi->l4_ofs = pi->l3_ofs + PKT_IP6_HLEN;
@@ -350,18 +350,18 @@ static void parse_arp(struct pkt_info *pi)
         pi->flags |= PKT_F_TRUNC_L3;
         return;
     }
-    if (pkt_rd16(h) != 1 || pkt_rd16(h + 2) != PKT_ETH_TYPE_IP || h[4] != PKT_ETH_ALEN ||
+    if (be_get16(h) != 1 || be_get16(h + 2) != PKT_ETH_TYPE_IP || h[4] != PKT_ETH_ALEN ||
         h[5] != 4) {
         pi->flags |= PKT_F_BAD_L3;
         return;
     }
     pi->l3 = PKT_L3_ARP;
     pi->l3_len = PKT_ARP_LEN;
-    pi->arp_op = pkt_rd16(h + 6);
+    pi->arp_op = be_get16(h + 6);
     memcpy(pi->arp_sha, h + 8, PKT_ETH_ALEN);
-    pi->arp_spa = pkt_rd32(h + 14);
+    pi->arp_spa = be_get32(h + 14);
     memcpy(pi->arp_tha, h + 18, PKT_ETH_ALEN);
-    pi->arp_tpa = pkt_rd32(h + 24);
+    pi->arp_tpa = be_get32(h + 24);
 }
 
 int pkt_parse(const uint8_t *p, size_t len, struct pkt_info *out)
@@ -383,7 +383,7 @@ int pkt_parse(const uint8_t *p, size_t len, struct pkt_info *out)
     memcpy(out->eth_dst, p, PKT_ETH_ALEN);
     memcpy(out->eth_src, p + PKT_ETH_ALEN, PKT_ETH_ALEN);
     ofs = 2 * PKT_ETH_ALEN;
-    if (is_tpid(pkt_rd16(p + ofs))) {
+    if (is_tpid(be_get16(p + ofs))) {
         ofs = parse_vlan(out, ofs);
     }
     out->l3_ofs = parse_ethertype(out, ofs);

@@ -1,9 +1,14 @@
 /*
  * of10_fixtures.h - hand-written OpenFlow 1.0 messages (hex, from the spec's
- * struct layouts, pads zero) shared by the codec tests.
+ * struct layouts, pads zero) shared by the codec tests, and the input/output
+ * buffers and helpers those tests build messages in.
  */
 #ifndef VF_TEST_OF10_FIXTURES_H
 #define VF_TEST_OF10_FIXTURES_H
+
+#include "unit.h"
+
+#include "of10/of10.h"
 
 /* nw_proto TCP, in_port 3, nw_src 10.0.1.0/24, tp_dst 80; rest wildcarded */
 #define MATCH_TCP                                                                                  \
@@ -81,5 +86,27 @@
     "01 15 0038 0000001e 0001 000000000000"                                                        \
     "00000001 0018 0000 0001 0010 00000000 01f4 000000000000"                                      \
     "00000002 0010 0000 0000 0008 00000000"
+
+/* ---- buffers and helpers ----------------------------------------------- */
+
+__attribute__((unused)) static uint8_t in[70000], out[70000];
+__attribute__((unused)) static size_t in_len;
+__attribute__((unused)) static uint8_t arena_mem[OF10_ARENA_SIZE];
+__attribute__((unused)) static struct of10_arena arena;
+
+/* Hex into in / in_len; the hex must be valid. */
+__attribute__((unused)) static void load(const char *hex)
+{
+    long n = unit_hex(hex, in, sizeof in);
+    assert_true(n >= 0);
+    in_len = (size_t)n;
+}
+
+/* Big-endian 16-bit value into in at byte offset off. */
+__attribute__((unused)) static void put16(size_t off, uint16_t v)
+{
+    in[off] = (uint8_t)(v >> 8);
+    in[off + 1] = (uint8_t)v;
+}
 
 #endif

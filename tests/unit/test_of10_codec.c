@@ -8,18 +8,6 @@
 #include "of10/of10.h"
 #include "of10_fixtures.h"
 
-static uint8_t in[70000], out[70000];
-static size_t in_len;
-static uint8_t arena_mem[OF10_ARENA_SIZE];
-static struct of10_arena arena;
-
-static void load(const char *hex)
-{
-    long n = unit_hex(hex, in, sizeof in);
-    assert_true(n >= 0);
-    in_len = (size_t)n;
-}
-
 static uint32_t redec(struct of10_msg *m)
 {
     of10_arena_init(&arena, arena_mem, sizeof arena_mem);
@@ -30,12 +18,6 @@ static uint32_t dec(const char *hex, struct of10_msg *m)
 {
     load(hex);
     return redec(m);
-}
-
-static void put16(size_t off, uint16_t v)
-{
-    in[off] = (uint8_t)(v >> 8);
-    in[off + 1] = (uint8_t)v;
 }
 
 /* Decode must succeed, and encoding the result must give the input back. */

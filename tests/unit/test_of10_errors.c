@@ -9,18 +9,6 @@
 #include "of10/of10.h"
 #include "of10_fixtures.h"
 
-static uint8_t in[70000], out[70000];
-static size_t in_len;
-static uint8_t arena_mem[OF10_ARENA_SIZE];
-static struct of10_arena arena;
-
-static void load(const char *hex)
-{
-    long n = unit_hex(hex, in, sizeof in);
-    assert_true(n >= 0);
-    in_len = (size_t)n;
-}
-
 /* Decodes a heap copy of exactly in_len bytes, so ASan sees any read past the
  * message. The copy lives until the next call (decoded pointers point into it). */
 static uint32_t redec(struct of10_msg *m)
@@ -38,12 +26,6 @@ static void fix_len(void)
 {
     in[2] = (uint8_t)(in_len >> 8);
     in[3] = (uint8_t)in_len;
-}
-
-static void put16(size_t off, uint16_t v)
-{
-    in[off] = (uint8_t)(v >> 8);
-    in[off + 1] = (uint8_t)v;
 }
 
 static void expect(uint32_t got, uint32_t want, const char *what)

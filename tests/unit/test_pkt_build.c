@@ -3,13 +3,7 @@
  * and the builders: byte-exact output for hand-computed frames, parse-back
  * with checksums verified, and every refusal.
  */
-#include "unit.h"
-
-#include "pkt/pkt.h"
-
-#define DST "02 00 00 00 00 02 "
-#define SRC "02 00 00 00 00 01 "
-#define ETH DST SRC
+#include "pkt_fixtures.h"
 
 static const uint8_t MAC_A[6] = {2, 0, 0, 0, 0, 0xaa};
 
@@ -164,7 +158,7 @@ static void verify_ip4(const uint8_t *f, size_t n, struct pkt_info *pi)
 }
 
 static uint8_t g_in[256], g_out[256];
-static struct pkt_info g_pi, g_back;
+static struct pkt_info g_back; /* g_pi, the parsed input, is in pkt_fixtures.h */
 
 static size_t load(const char *h)
 {
