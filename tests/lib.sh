@@ -30,3 +30,50 @@ t_cleanup() {
 trap t_cleanup EXIT
 # A unique, short suffix so parallel or leftover runs never collide (IFNAMSIZ is 16).
 T_ID=${T_ID:-$(printf '%04x' $(( $$ % 65536 )))}
+
+# ---- shared setup for tests with real Open vSwitch and namespace hosts -------
+# t_free_port [EXCLUDE]: a free TCP port on 127.0.0.1.
+t_free_port() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    [ "$p" = "${1:-}" ] && continue
+    [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+# t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+t_wait_for() {
+  local n=$(($1 * 10)); shift
+  while ((n-- > 0)); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+# t_add_bridge BR [ovs-vsctl set arguments...]: a userspace (netdev) bridge,
+# fail_mode=secure, OpenFlow 1.0 only; removed on exit.
+t_add_bridge() {
+  local br=$1; shift
+  t_on_exit "ovs-vsctl --timeout=10 --if-exists del-br $br"
+  ovs-vsctl --timeout=10 add-br "$br" -- set bridge "$br" datapath_type=netdev \
+    fail_mode=secure protocols=OpenFlow10 "$@" >/dev/null
+}
+# t_add_host NS IF ADDR [BR]: a namespace host whose eth0 is the peer of IF (on
+# the host side; added to BR when given); checksum offload off (see notes).
+t_add_host() {
+  local ns=$1 ifc=$2 addr=$3 br=${4:-}
+  t_on_exit "ip netns del $ns"
+  t_on_exit "ip link del $ifc"
+  ip netns add "$ns" &&
+    ip link add "$ifc" type veth peer name eth0 netns "$ns" &&
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
+    ip netns exec "$ns" ip addr add "$addr/24" dev eth0 &&
+    ip netns exec "$ns" ip link set eth0 up &&
+    ip netns exec "$ns" ip link set lo up &&
+    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null &&
+    sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" &&
+    ip link set "$ifc" up &&
+    { [ -z "$br" ] || ovs-vsctl --timeout=10 add-port "$br" "$ifc"; }
+}
+# t_controller_connected BR: the bridge's controller connection is up.
+t_controller_connected() {
+  [ "$(ovs-vsctl --timeout=5 get controller "$1" is_connected 2>/dev/null)" = true ]
+}

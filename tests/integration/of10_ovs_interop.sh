@@ -25,27 +25,11 @@ PA=vfi${T_ID}a0 PB=vfi${T_ID}b0   # host (switch) side of each veth pair
 TMP=$(mktemp -d /tmp/vf-of10-interop.XXXXXX)
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
 
-# A free TCP port on 127.0.0.1 in the dynamic range, different from $1.
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    [ "$p" = "${1:-}" ] && continue
-    [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ] && { echo "$p"; return 0; }
-  done
-  return 1
-}
-P1=$(free_port) && P2=$(free_port "$P1") || { t_fail "$T_NAME: no free port"; exit 1; }
+P1=$(t_free_port) && P2=$(t_free_port "$P1") || { t_fail "$T_NAME: no free port"; exit 1; }
 OFCTL=(ovs-ofctl -O OpenFlow10 -F openflow10 --timeout=10) # -F: OFPST_FLOW, not NXST
 SW=tcp:127.0.0.1:$P2
 echo "# bridge $BR, testcontroller on 127.0.0.1:$P1, bridge listener on 127.0.0.1:$P2, tmp $TMP"
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
-wait_for() {
-  local n=$(($1 * 10)); shift
-  while ((n-- > 0)); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 # run CMD...: log the command and its output; returns its status.
 run() {
   echo "\$ $*"
@@ -58,7 +42,7 @@ tcpdump -i lo -U -s 0 -Z root -w "$TMP/of.pcap" "tcp port $P1 or tcp port $P2" \
   2>"$TMP/tcpdump.err" &
 TCPDUMP_PID=$!
 t_on_exit "kill -INT $TCPDUMP_PID; wait $TCPDUMP_PID"
-wait_for 10 grep -q 'listening on' "$TMP/tcpdump.err" ||
+t_wait_for 10 grep -q 'listening on' "$TMP/tcpdump.err" ||
   { t_fail "$T_NAME: tcpdump did not start: $(cat "$TMP/tcpdump.err")"; exit 1; }
 
 # ---- controller and bridge -------------------------------------------------
@@ -66,7 +50,7 @@ ovs-testcontroller -O OpenFlow10 --no-chdir --unixctl="$TMP/tc.ctl" \
   --log-file="$TMP/testcontroller.log" -vconsole:off "ptcp:$P1:127.0.0.1" &
 TC_PID=$!
 t_on_exit "kill $TC_PID; wait $TC_PID"
-wait_for 10 eval "[ -n \"\$(ss -Htln 'sport = :$P1')\" ]" ||
+t_wait_for 10 eval "[ -n \"\$(ss -Htln 'sport = :$P1')\" ]" ||
   { t_fail "$T_NAME: ovs-testcontroller did not listen on $P1"; exit 1; }
 
 t_on_exit "ovs-vsctl --timeout=10 --if-exists del-br $BR"
@@ -82,27 +66,12 @@ connected() {
   [ "$(ovs-vsctl --timeout=5 --columns=is_connected --bare find controller \
       target="\"tcp:127.0.0.1:$P1\"")" = true ]
 }
-wait_for 20 connected || { t_fail "$T_NAME: bridge did not connect to the testcontroller"; exit 1; }
-wait_for 10 eval "[ -n \"\$(ss -Htln 'sport = :$P2')\" ]" ||
+t_wait_for 20 connected || { t_fail "$T_NAME: bridge did not connect to the testcontroller"; exit 1; }
+t_wait_for 10 eval "[ -n \"\$(ss -Htln 'sport = :$P2')\" ]" ||
   { t_fail "$T_NAME: bridge does not listen on $P2"; exit 1; }
 
 # ---- hosts (ports added after the controller connected: PORT_STATUS ADD) -----
-add_host() { # ns, host-side if, address
-  local ns=$1 ifc=$2 addr=$3
-  t_on_exit "ip netns del $ns"
-  t_on_exit "ip link del $ifc"
-  ip netns add "$ns" &&
-    ip link add "$ifc" type veth peer name eth0 netns "$ns" &&
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
-    ip netns exec "$ns" ip addr add "$addr/24" dev eth0 &&
-    ip netns exec "$ns" ip link set eth0 up &&
-    ip netns exec "$ns" ip link set lo up &&
-    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null &&
-    sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" &&
-    ip link set "$ifc" up &&
-    ovs-vsctl --timeout=10 add-port "$BR" "$ifc"
-}
-add_host "$NSA" "$PA" 10.211.0.1 && add_host "$NSB" "$PB" 10.211.0.2 ||
+t_add_host "$NSA" "$PA" 10.211.0.1 "$BR" && t_add_host "$NSB" "$PB" 10.211.0.2 "$BR" ||
   { t_fail "$T_NAME: cannot create hosts"; exit 1; }
 sleep 1
 
