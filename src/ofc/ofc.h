@@ -35,7 +35,12 @@ void ofc_config_defaults(struct ofc_config *cfg);
 
 /* What the engine tells the layer above (the Lua app host). All optional. The
  * switch pointer is valid during the call; messages and their bytes only during
- * the call (copy what you keep). */
+ * the call (copy what you keep). switch_down comes only for switches that had
+ * switch_up, and before a newer connection of the same dpid gets its switch_up.
+ * No handler or reply callback ever runs inside an ofc_* call (ofc_free aside):
+ * a close caused by a call (ofc_switch_close, ofc_send over the bound) stops
+ * the switch's I/O at once, and its switch_down / GONE replies follow from the
+ * event loop right after the current event. */
 struct ofc_handlers {
     void (*switch_up)(void *ctx, struct ofc_switch *sw);   /* after FEATURES_REPLY + SET_CONFIG */
     void (*switch_down)(void *ctx, struct ofc_switch *sw); /* before the switch is freed */
@@ -50,7 +55,8 @@ struct ofc_handlers {
 
 struct ofc *ofc_new(struct ev_loop *loop, struct log *log, const struct ofc_config *cfg,
                     const struct ofc_handlers *h, void *ctx);
-/* Closes every switch (switch_down is called for each) and listener. */
+/* Closes every switch (switch_down is called for each) and listener. Not from
+ * inside a handler or callback. */
 void ofc_free(struct ofc *c);
 
 /* Listen on "127.0.0.1:6653" / "[::1]:6653"; 0 or -1 with err filled. */
@@ -61,7 +67,8 @@ int ofc_listen_fd(struct ofc *c, int fd);
  * the handshake starts at once. 0 / -1 (fd closed). */
 int ofc_adopt_fd(struct ofc *c, int fd, const char *peer);
 
-/* Queue a message to a switch. xid 0 gets a fresh xid (written back into m).
+/* Queue a message to a switch. xid 0 gets a fresh xid (written back into m);
+ * version 0 is taken as 0x01 (written back too).
  * Returns 0, or -1 when the message does not encode (error logged) or the
  * switch's output bound is exceeded (the switch is then disconnected). */
 int ofc_send(struct ofc_switch *sw, struct of10_msg *m);
@@ -86,7 +93,9 @@ uint32_t ofc_request(struct ofc_switch *sw, struct of10_msg *m, ofc_reply_fn *cb
  * Lua state is replaced by a reload). */
 void ofc_cancel_owner(struct ofc *c, const void *owner);
 
-/* Switch accessors. Ports reflect FEATURES_REPLY plus every PORT_STATUS since. */
+/* Switch accessors. Ports reflect FEATURES_REPLY plus every PORT_STATUS since;
+ * ofc_switch_features is NULL before the handshake completed. find, foreach
+ * and count see only switches that completed the handshake and are not closed. */
 uint64_t ofc_switch_dpid(const struct ofc_switch *sw);
 const struct of10_features *ofc_switch_features(const struct ofc_switch *sw);
 const char *ofc_switch_peer(const struct ofc_switch *sw);
