@@ -1,0 +1,270 @@
+/*
+ * msg_fixtures.h - a valid sample of every message type in three variants
+ * (0 typical, 1 smallest / empty, 2 every field at its maximum), and the
+ * exact wire bytes of variant 0 (written from docs/messages.md by hand, not
+ * by the encoder). Shared by tests/unit/test_msg.c and tests/tools/msg_corpus.c.
+ */
+#ifndef VF_TEST_MSG_FIXTURES_H
+#define VF_TEST_MSG_FIXTURES_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "msg/msg.h"
+
+#define MSGFX_VARIANTS 3
+
+/* Fill s with n bytes of c (n < cap) and a NUL. */
+static inline void msgfx_rep(char *s, size_t n, char c)
+{
+    memset(s, c, n);
+    s[n] = '\0';
+}
+
+static inline struct msg_addr msgfx_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
+{
+    struct msg_addr x = {.family = MSG_AF_INET, .port = port, .addr = {a, b, c, d}};
+    return x;
+}
+
+static inline struct msg_addr msgfx_v6_last(uint8_t first, uint8_t last, uint16_t port)
+{
+    struct msg_addr x = {.family = MSG_AF_INET6, .port = port};
+    x.addr[0] = first;
+    x.addr[15] = last;
+    return x;
+}
+
+/* Core -> domain samples. Returns the fds the message carries. */
+static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
+{
+    static char source[MSG_SOURCE_MAX + 1];
+    switch (type) {
+    case MSG_HELLO: {
+        struct msg_hello *m = &b->hello;
+        m->version = MSG_VERSION;
+        m->kind = v == 1 ? MSG_KIND_MGMT : MSG_KIND_OF;
+        if (v == 2)
+            msgfx_rep(m->name, MSG_NAME_MAX, 'd');
+        else
+            strcpy(m->name, v ? "mgmt-api_1.x:y" : "of");
+        m->mem_kib = v == 0 ? 65536 : v == 1 ? 1 : UINT32_MAX;
+        m->instr_budget = v == 0 ? 1000000 : v == 1 ? 1 : UINT32_MAX;
+        m->max_socks = v == 0 ? 64 : v == 1 ? 0 : UINT16_MAX;
+        m->max_rules = v == 0 ? 256 : v == 1 ? 0 : UINT16_MAX;
+        m->heartbeat_ms = v == 0 ? 1000 : v == 1 ? 10 : 3600000;
+        return 0;
+    }
+    case MSG_APP_SOURCES: {
+        struct msg_app_source *m = &b->app_source;
+        m->set = (struct msg_set_pos){v == 2 ? UINT32_MAX : 7, v == 2 ? 255 : 0,
+                                      v == 0   ? 2
+                                      : v == 1 ? 0
+                                               : 256};
+        if (v == 0) {
+            strcpy(m->name, "l2_learning");
+            strcpy(m->origin, "apps/l2_learning.lua");
+            m->source = "return {}\n";
+            m->source_len = 10;
+        } else if (v == 2) {
+            msgfx_rep(m->name, MSG_APP_MAX, 'n');
+            msgfx_rep(m->origin, MSG_ORIGIN_MAX, '/');
+            for (size_t i = 0; i < MSG_SOURCE_MAX; i++)
+                source[i] = i % 64 == 63 ? '\n' : '-';
+            m->source = source;
+            m->source_len = MSG_SOURCE_MAX;
+        } else {
+            m->source = "";
+        }
+        return 0;
+    }
+    case MSG_CONFIG: {
+        struct msg_config *m = &b->config;
+        m->set = (struct msg_set_pos){3, v == 0 ? 1 : 0, v == 0 ? 3 : v == 1 ? 0 : 1};
+        if (v == 0) {
+            strcpy(m->key, "portscan.threshold");
+            strcpy(m->value, "20");
+        } else if (v == 2) {
+            msgfx_rep(m->key, MSG_APP_MAX, 'k');
+            msgfx_rep(m->value, MSG_VALUE_MAX, '\xe2'); /* any byte but NUL */
+            m->value[0] = '\n';
+        }
+        return 0;
+    }
+    case MSG_SOCKET_RESULT: {
+        struct msg_socket_result *m = &b->socket_result;
+        m->op = v == 0 ? MSG_SOCK_CONNECT : v == 1 ? MSG_SOCK_LISTEN : MSG_SOCK_GETNAME;
+        m->error = v == 1 ? EACCES : 0;
+        m->sock_id = v == 0 ? 5 : v == 1 ? 0 : UINT32_MAX;
+        if (v == 0) {
+            m->local = msgfx_v4(127, 0, 0, 1, 40000);
+            m->peer = msgfx_v4(127, 0, 0, 1, 6653);
+        } else if (v == 2) {
+            m->local = msgfx_v6_last(0, 1, 65535);
+            m->peer = msgfx_v6_last(0xfe, 0xff, 1);
+        }
+        return v == 0;
+    }
+    case MSG_SOCK_ACCEPTED: {
+        struct msg_sock_accepted *m = &b->sock_accepted;
+        m->listener_id = v == 2 ? UINT32_MAX : 1;
+        m->sock_id = v == 2 ? UINT32_MAX : 2;
+        m->peer = v == 1 ? msgfx_v6_last(0xfe, 1, 1) : msgfx_v4(10, 0, 0, 2, 51000);
+        return 1;
+    }
+    case MSG_RULE_RESULT: {
+        struct msg_rule_result *m = &b->rule_result;
+        m->op = v == 0 ? MSG_RULE_ADD : v == 1 ? MSG_RULE_DEL : MSG_RULE_LIST;
+        m->error = v == 1 ? ENOENT : 0;
+        m->next_id = v == 2 ? 1000 : 0;
+        m->count = v == 0 ? 1 : v == 1 ? 0 : MSG_RULES_MAX;
+        for (unsigned i = 0; i < m->count; i++) {
+            m->rules[i].id = v == 0 ? 42 : 900 + i;
+            m->rules[i].rule = (struct msg_rule){MSG_OWNER_DOMAIN,
+                                                 2,
+                                                 i ? 0x0a000000u + (i << 8) : 0x0a000000u,
+                                                 (uint8_t)(i ? 24 : 8),
+                                                 6,
+                                                 (uint16_t)(22 + i),
+                                                 MSG_RDIR_IN,
+                                                 MSG_RACT_DROP};
+        }
+        return 0;
+    }
+    case MSG_SHUTDOWN:
+        b->shutdown.reason = v == 1 ? MSG_SHUT_RESTART : MSG_SHUT_STOP;
+        b->shutdown.grace_ms = v == 0 ? 5000 : v == 1 ? 0 : 600000;
+        return 0;
+    }
+    return -1;
+}
+
+/* Domain -> core samples. */
+static inline int msgfx_d2c(uint16_t type, int v, union msg_body *b)
+{
+    switch (type) {
+    case MSG_LOG: {
+        struct msg_log *m = &b->log;
+        m->level = v == 0 ? 2 : v == 1 ? 0 : 3;
+        if (v == 2) {
+            msgfx_rep(m->module, MSG_NAME_MAX, 'm');
+            msgfx_rep(m->text, MSG_TEXT_MAX, '\x1b'); /* escapes are the logger's job */
+        } else {
+            strcpy(m->module, v ? "a" : "ofc");
+            strcpy(m->text, v ? "" : "switch 1 up");
+        }
+        return 0;
+    }
+    case MSG_HEARTBEAT:
+        b->heartbeat.seq = v == 0 ? 1 : v == 1 ? 0 : UINT32_MAX;
+        return 0;
+    case MSG_STATUS: {
+        struct msg_status *m = &b->status;
+        m->count = v == 0 ? 2 : v == 1 ? 0 : MSG_STATS_MAX;
+        for (unsigned i = 0; i < m->count; i++) {
+            if (v == 2) {
+                msgfx_rep(m->stats[i].key, MSG_NAME_MAX, 'c');
+                m->stats[i].key[0] = (char)('0' + i / 10);
+                m->stats[i].key[1] = (char)('0' + i % 10);
+            }
+            m->stats[i].value = v == 2 ? UINT64_MAX - i : i ? 2048 : 12;
+        }
+        if (v == 0) {
+            strcpy(m->stats[0].key, "flows");
+            strcpy(m->stats[1].key, "lua_kib");
+        }
+        return 0;
+    }
+    case MSG_RECORD: {
+        struct msg_record *m = &b->record;
+        if (v == 2) {
+            msgfx_rep(m->app, MSG_APP_MAX, 'a');
+            msgfx_rep(m->stream, MSG_APP_MAX, 's');
+            msgfx_rep(m->line, MSG_TEXT_MAX, 'x');
+        } else {
+            strcpy(m->app, v ? "a" : "portscan");
+            strcpy(m->stream, v ? "b" : "alerts");
+            strcpy(m->line, v ? "" : "10.0.0.3 scanned");
+        }
+        return 0;
+    }
+    case MSG_SOCK_LISTEN:
+        b->sock_listen.addr = v == 0   ? msgfx_v4(0, 0, 0, 0, 6653)
+                              : v == 1 ? msgfx_v6_last(0, 0, 0)
+                                       : msgfx_v6_last(0, 1, 65535);
+        b->sock_listen.backlog = v == 0 ? 16 : v == 1 ? 1 : MSG_BACKLOG_MAX;
+        return 0;
+    case MSG_SOCK_CONNECT:
+        b->sock_connect.addr = v == 0   ? msgfx_v4(127, 0, 0, 1, 6653)
+                               : v == 1 ? msgfx_v6_last(0, 1, 1)
+                                        : msgfx_v4(255, 255, 255, 255, 65535);
+        return 0;
+    case MSG_SOCK_CLOSE:
+    case MSG_SOCK_GETNAME:
+        b->sock_id.sock_id = v == 0 ? 1 : v == 1 ? 7 : UINT32_MAX;
+        return 0;
+    case MSG_SOCK_SETOPT:
+        b->sock_setopt.sock_id = v == 2 ? UINT32_MAX : 3;
+        b->sock_setopt.opt = v == 0 ? MSG_SO_NODELAY : v == 1 ? MSG_SO_KEEPALIVE : MSG_SO_SNDBUF;
+        b->sock_setopt.value = v == 0 ? 1 : v == 1 ? 0 : MSG_SOCKBUF_MAX;
+        return 0;
+    case MSG_RULE_ADD:
+        b->rule = v == 0 ? (struct msg_rule){MSG_OWNER_ADMIN, 0, 0, 0, 0, 0, MSG_RDIR_BOTH, 1}
+                  : v == 1
+                      ? (struct msg_rule){MSG_OWNER_GUEST, 7, 0xc0a80105u, 32, 17, 53, MSG_RDIR_OUT,
+                                          MSG_RACT_DROP}
+                      : (struct msg_rule){MSG_OWNER_DOMAIN, UINT32_MAX,   0x0a000000u, 8, 1, 0,
+                                          MSG_RDIR_IN,      MSG_RACT_DROP};
+        return 0;
+    case MSG_RULE_DEL:
+        b->rule_del.id = v == 0 ? 1 : v == 1 ? 42 : UINT32_MAX;
+        return 0;
+    case MSG_RULE_LIST:
+        b->rule_list.start_id = v == 0 ? 0 : v == 1 ? 100 : UINT32_MAX;
+        b->rule_list.max = v == 0 ? 1 : v == 1 ? MSG_RULES_MAX : 32;
+        return 0;
+    }
+    return -1;
+}
+
+/* Fill b (zeroed first) with variant v of type; returns its fd count, -1 if
+ * type is unknown. */
+static inline int msgfx_fill(uint16_t type, int v, union msg_body *b)
+{
+    memset(b, 0, sizeof(*b));
+    int n = msgfx_c2d(type, v, b);
+    return n >= 0 ? n : msgfx_d2c(type, v, b);
+}
+
+/* Variant 0 on the wire, payload only (hex, see docs/messages.md). */
+static const struct {
+    uint16_t type;
+    const char *hex;
+} msgfx_golden[] = {
+    {MSG_HELLO, "00010200026f6600010000000f424000400100000003e8"},
+    {MSG_APP_SOURCES, "0000000700000002000b6c325f6c6561726e696e670014617070732f6c325f6c"
+                      "6561726e696e672e6c75610000000a72657475726e207b7d0a"},
+    {MSG_CONFIG, "00000003000100030012706f72747363616e2e7468726573686f6c6400023230"},
+    {MSG_SOCKET_RESULT, "02110000000000000005049c407f0000010000000000000000000000000419fd"
+                        "7f000001000000000000000000000000"},
+    {MSG_SOCK_ACCEPTED, "000000010000000204c7380a000002000000000000000000000000"},
+    {MSG_RULE_RESULT, "0220000000000000000000010000002a02000000020a000000080600160102"},
+    {MSG_SHUTDOWN, "0100001388"},
+    {MSG_LOG, "0200036f6663000b7377697463682031207570"},
+    {MSG_HEARTBEAT, "00000001"},
+    {MSG_STATUS, "00020005666c6f7773000000000000000c00076c75615f6b6962000000000000"
+                 "0800"},
+    {MSG_RECORD, "0008706f72747363616e0006616c65727473001031302e302e302e3320736361"
+                 "6e6e6564"},
+    {MSG_SOCK_LISTEN, "0419fd000000000000000000000000000000000010"},
+    {MSG_SOCK_CONNECT, "0419fd7f000001000000000000000000000000"},
+    {MSG_SOCK_CLOSE, "00000001"},
+    {MSG_SOCK_GETNAME, "00000001"},
+    {MSG_SOCK_SETOPT, "000000030100000001"},
+    {MSG_RULE_ADD, "010000000000000000000000000301"},
+    {MSG_RULE_DEL, "00000001"},
+    {MSG_RULE_LIST, "000000000001"},
+};
+
+#endif
