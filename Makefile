@@ -32,7 +32,7 @@ LDFLAGS_ALL :=
 endif
 
 # Library code: every module below src/ except the programs' own mains.
-LIB_DIRS := src/lib src/of10 src/pkt src/lua
+LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a
@@ -45,10 +45,21 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 # Fuzz targets exercise the parsers of external bytes; they need no Lua.
-FUZZ_LIB_SRCS := $(foreach d,src/lib src/of10 src/pkt,$(wildcard $(d)/*.c))
+FUZZ_LIB_SRCS := $(foreach d,src/lib src/msg src/of10 src/pkt,$(wildcard $(d)/*.c))
+
+# Programs: one folder each, linked against the library.
+DAEMON_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))
+CTL_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/ctl/*.c))
+PROGS := $(B)/visorflowd $(B)/visorflowctl
 
 .PHONY: all deps test unit fuzz demo clean format asan
-all: $(LIB) $(UNIT_BINS) $(TOOL_BINS)
+all: $(LIB) $(PROGS) $(UNIT_BINS) $(TOOL_BINS)
+
+$(B)/visorflowd: $(DAEMON_OBJS) $(LIB)
+	$(CC) $(DAEMON_OBJS) $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
+
+$(B)/visorflowctl: $(CTL_OBJS)
+	$(CC) $(CTL_OBJS) $(LDFLAGS_ALL) -o $@
 
 deps:
 	@bash scripts/deps.sh
@@ -106,4 +117,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d)

@@ -1,0 +1,147 @@
+/*
+ * visorflowctl - talks to visorflowd over its local control socket.
+ * Exit codes scripts can rely on: 0 done, 1 the daemon refused or failed the
+ * request, 2 usage error, 3 could not reach the daemon.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CTL_DEFAULT_SOCK "/run/visorflow/ctl.sock"
+#define CTL_TIMEOUT_MS 15000
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: visorflowctl [-s SOCKET] [--json] COMMAND\n"
+            "commands:\n"
+            "  status        switches, ports, apps and counters\n"
+            "  flows DPID    the flow table of one switch (DPID: 16 hex digits, colons allowed)\n"
+            "  reload        reload the Lua apps (the running ones stay if the new ones fail)\n"
+            "options:\n"
+            "  -s, --socket PATH  control socket (default " CTL_DEFAULT_SOCK
+            ", or $VISORFLOW_SOCK)\n"
+            "  --json             machine-readable output\n"
+            "exit codes: 0 ok, 1 request failed, 2 usage, 3 daemon unreachable\n");
+}
+
+static int connect_ctl(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "visorflowctl: socket path too long\n");
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        fprintf(stderr, "visorflowctl: cannot reach visorflowd at %s: %s\n", path,
+                strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads the whole reply; the first line is OK or ERR message. */
+static int relay_reply(int fd)
+{
+    char buf[65536];
+    size_t have = 0;
+    int status = -1;
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, CTL_TIMEOUT_MS);
+        if (r <= 0) {
+            fprintf(stderr, "visorflowctl: no answer from visorflowd within %d s\n",
+                    CTL_TIMEOUT_MS / 1000);
+            return 3;
+        }
+        ssize_t n = read(fd, buf + have, sizeof(buf) - have - 1);
+        if (n < 0) {
+            fprintf(stderr, "visorflowctl: read: %s\n", strerror(errno));
+            return 3;
+        }
+        if (n == 0) break;
+        have += (size_t)n;
+        buf[have] = '\0';
+        if (status < 0) {
+            char *nl = strchr(buf, '\n');
+            if (!nl && have < sizeof(buf) - 1) continue;
+            if (strncmp(buf, "OK\n", 3) == 0) {
+                status = 0;
+                fwrite(buf + 3, 1, have - 3, stdout);
+            } else {
+                status = 1;
+                fprintf(stderr, "visorflowctl: %s",
+                        strncmp(buf, "ERR ", 4) == 0 ? buf + 4 : buf);
+            }
+        } else {
+            fwrite(buf, 1, have, status ? stderr : stdout);
+        }
+        have = 0;
+    }
+    if (status < 0) {
+        fprintf(stderr, "visorflowctl: visorflowd closed the connection without an answer\n");
+        return 3;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *sock = getenv("VISORFLOW_SOCK");
+    if (!sock || !*sock) sock = CTL_DEFAULT_SOCK;
+    int json = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if ((strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--socket") == 0) &&
+                   i + 1 < argc) {
+            sock = argv[++i];
+        } else {
+            fprintf(stderr, "visorflowctl: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    char req[1024];
+    size_t o = 0;
+    for (int k = i; k < argc; k++) {
+        if (argc > i && k + 1 < argc && (strcmp(argv[k + 1], "--help") == 0)) {
+            usage(stdout);
+            return 0;
+        }
+        int n = snprintf(req + o, sizeof(req) - o, "%s%s", k > i ? " " : "", argv[k]);
+        if (n < 0 || (size_t)n >= sizeof(req) - o || strchr(argv[k], '\n')) {
+            fprintf(stderr, "visorflowctl: request too long or malformed\n");
+            return 2;
+        }
+        o += (size_t)n;
+    }
+    if (snprintf(req + o, sizeof(req) - o, "%s\n", json ? " --json" : "") >= (int)(sizeof(req) - o))
+        return 2;
+    int fd = connect_ctl(sock);
+    if (fd < 0) return 3;
+    size_t len = strlen(req);
+    if (write(fd, req, len) != (ssize_t)len) {
+        fprintf(stderr, "visorflowctl: write: %s\n", strerror(errno));
+        close(fd);
+        return 3;
+    }
+    int rc = relay_reply(fd);
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,213 @@
+/*
+ * vfd_config.c - turns the configuration file into the daemon's settings. Every
+ * section and key is checked against the lists below, so a typo is an error
+ * naming file:line rather than a setting silently ignored.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/vfd.h"
+
+static const char *const vfd_sections[] = {"controller", "daemon", "app.*", NULL};
+static const char *const vfd_controller_keys[] = {
+    "listen",       "miss_send_len", "echo_interval", "echo_timeout", "handshake_timeout",
+    "request_timeout", "out_buffer", "max_bad_msgs", "apps",       "app_dir",
+    "lua_memory",   "lua_budget",    NULL};
+static const char *const vfd_daemon_keys[] = {"control", "record_dir", "log_level", NULL};
+
+static int read_file(const char *path, char **out, size_t *len, size_t max, char *err,
+                     size_t errcap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errcap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = malloc(max + 1);
+    size_t n = 0;
+    ssize_t r = 0;
+    while (buf && n <= max && (r = read(fd, buf + n, max + 1 - n)) > 0) n += (size_t)r;
+    close(fd);
+    if (!buf || r < 0) {
+        snprintf(err, errcap, "%s: %s", path, buf ? strerror(errno) : "out of memory");
+        free(buf);
+        return -1;
+    }
+    if (n > max) {
+        snprintf(err, errcap, "%s: larger than %zu bytes", path, max);
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* Exposed for vfd_apps.c through a small prototype there. */
+int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err,
+                  size_t errcap);
+int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err,
+                  size_t errcap)
+{
+    return read_file(path, out, len, max, err, errcap);
+}
+
+static int parse_level(const struct conf *c, enum log_level *lvl, char *err, size_t errcap)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    static const enum log_level levels[] = {LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
+                                            LOG_LEVEL_DEBUG};
+    const struct conf_entry *e = conf_find(c, "daemon", "log_level");
+    *lvl = LOG_LEVEL_INFO;
+    if (!e) return 0;
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(e->value, names[i]) == 0) {
+            *lvl = levels[i];
+            return 0;
+        }
+    snprintf(err, errcap, "%s:%u: log_level: '%s' is not error, warn, info or debug", c->origin,
+             e->line, e->value);
+    return -1;
+}
+
+static int controller_numbers(struct vfd_config *cfg, char *err, size_t errcap)
+{
+    const struct conf *c = &cfg->conf;
+    uint64_t v;
+    struct ofc_config *o = &cfg->ofc;
+#define NUM(fn, key, def, min, max, field)                                                         \
+    do {                                                                                           \
+        if (fn(c, "controller", key, def, min, max, &v, err, errcap) != 0) return -1;             \
+        field = v;                                                                                 \
+    } while (0)
+    NUM(conf_u64, "miss_send_len", 128, 0, 65535, o->miss_send_len);
+    NUM(conf_ms, "echo_interval", 5000, 100, 3600000, o->echo_interval_ms);
+    NUM(conf_ms, "echo_timeout", 15000, 200, 3600000, o->echo_timeout_ms);
+    NUM(conf_ms, "handshake_timeout", 10000, 100, 600000, o->handshake_timeout_ms);
+    NUM(conf_ms, "request_timeout", 10000, 100, 600000, o->request_timeout_ms);
+    NUM(conf_size, "out_buffer", 4u << 20, 64u << 10, 1u << 30, o->out_buf_cap);
+    NUM(conf_u64, "max_bad_msgs", 16, 1, 1000000, o->max_bad_msgs);
+    NUM(conf_size, "lua_memory", 64u << 20, 1u << 20, 4ull << 30, cfg->lua.mem_bytes);
+    NUM(conf_u64, "lua_budget", 50000000, 10000, 100000000000ull, cfg->lua.instr_budget);
+#undef NUM
+    if (o->echo_timeout_ms <= o->echo_interval_ms) {
+        const struct conf_entry *e = conf_find(c, "controller", "echo_timeout");
+        snprintf(err, errcap, "%s:%u: echo_timeout must be longer than echo_interval", c->origin,
+                 e ? e->line : 0);
+        return -1;
+    }
+    return 0;
+}
+
+static int app_sections(struct vfd_config *cfg, char *err, size_t errcap)
+{
+    const struct conf *c = &cfg->conf;
+    const struct conf_entry *e = conf_find(c, "controller", "apps");
+    if (!e) {
+        snprintf(err, errcap, "%s: [controller] apps is required (e.g. apps = l2_learning)",
+                 c->origin);
+        return -1;
+    }
+    char buf[CONF_MAX_LINE + 1], *names[VFD_MAX_APPS];
+    size_t n;
+    if (conf_list(e, buf, sizeof(buf), names, VFD_MAX_APPS, &n, c->origin, err, errcap) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        for (const char *p = names[i]; *p; p++)
+            if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+                snprintf(err, errcap, "%s:%u: apps: bad app name '%s' (a-z, 0-9, _)", c->origin,
+                         e->line, names[i]);
+                return -1;
+            }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0) {
+                snprintf(err, errcap, "%s:%u: apps: '%s' listed twice", c->origin, e->line,
+                         names[i]);
+                return -1;
+            }
+        struct vfd_app_conf *a = &cfg->apps[cfg->n_apps++];
+        a->name = strdup(names[i]);
+        char sec[CONF_MAX_NAME + 8];
+        snprintf(sec, sizeof(sec), "app.%s", names[i]);
+        a->kv = calloc(c->n ? c->n : 1, sizeof(*a->kv));
+        if (!a->name || !a->kv) return -1;
+        for (size_t k = 0; k < c->n; k++)
+            if (strcmp(c->v[k].section, sec) == 0)
+                a->kv[a->nkv++] = (struct lof_kv){c->v[k].key, c->v[k].value};
+    }
+    /* A section for an app that is not in the chain is most likely a typo. */
+    for (size_t k = 0; k < c->n; k++) {
+        if (strncmp(c->v[k].section, "app.", 4) != 0) continue;
+        int known = 0;
+        for (size_t i = 0; i < cfg->n_apps; i++)
+            known |= strcmp(c->v[k].section + 4, cfg->apps[i].name) == 0;
+        if (!known) {
+            snprintf(err, errcap, "%s:%u: [%s] configures an app that is not in apps", c->origin,
+                     c->v[k].line, c->v[k].section);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int interpret(struct vfd_config *cfg, char *err, size_t errcap)
+{
+    const struct conf *c = &cfg->conf;
+    if (conf_check(c, vfd_sections, "controller", vfd_controller_keys, err, errcap) != 0 ||
+        conf_check(c, NULL, "daemon", vfd_daemon_keys, err, errcap) != 0)
+        return -1;
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->v[i].section, "controller") != 0 || strcmp(c->v[i].key, "listen") != 0)
+            continue;
+        if (cfg->n_listen == VFD_MAX_LISTEN) {
+            snprintf(err, errcap, "%s:%u: more than %d listen entries", c->origin, c->v[i].line,
+                     VFD_MAX_LISTEN);
+            return -1;
+        }
+        cfg->listen[cfg->n_listen++] = c->v[i].value;
+    }
+    if (cfg->n_listen == 0) cfg->listen[cfg->n_listen++] = "127.0.0.1:6653";
+    ofc_config_defaults(&cfg->ofc);
+    if (controller_numbers(cfg, err, errcap) != 0 || parse_level(c, &cfg->log_level, err, errcap))
+        return -1;
+    const struct conf_entry *e = conf_find(c, "controller", "app_dir");
+    cfg->app_dir = strdup(e ? e->value : "lua/apps");
+    e = conf_find(c, "daemon", "control");
+    cfg->control = e ? e->value : "/run/visorflow/ctl.sock";
+    e = conf_find(c, "daemon", "record_dir");
+    cfg->record_dir = e ? e->value : NULL;
+    if (!cfg->app_dir) return -1;
+    return app_sections(cfg, err, errcap);
+}
+
+int vfd_config_load(struct vfd_config *cfg, const char *path, char *err, size_t errcap)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    char *text;
+    size_t len;
+    if (read_file(path, &text, &len, CONF_MAX_BYTES, err, errcap) != 0) return -1;
+    int rc = conf_parse(&cfg->conf, path, text, len, err, errcap);
+    free(text);
+    if (rc != 0) return -1;
+    if (interpret(cfg, err, errcap) != 0) {
+        vfd_config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void vfd_config_free(struct vfd_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_apps; i++) {
+        free(cfg->apps[i].name);
+        free(cfg->apps[i].kv);
+    }
+    free(cfg->app_dir);
+    conf_free(&cfg->conf);
+    memset(cfg, 0, sizeof(*cfg));
+}

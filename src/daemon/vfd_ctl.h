@@ -1,0 +1,32 @@
+/*
+ * vfd_ctl.h - between the control socket (vfd_ctl.c) and its commands
+ * (vfd_ctl_cmds.c): a client's reply is built with ctl_printf; a command that
+ * answers later (after a switch replied) calls ctl_reply_wait, then
+ * ctl_reply_done. Pending switch requests are registered with the client as
+ * owner, so a client that goes away cancels them.
+ */
+#ifndef VF_VFD_CTL_H
+#define VF_VFD_CTL_H
+
+struct ctl_client;
+struct vfd;
+
+struct ctl_command {
+    const char *name;
+    int nargs;
+    const char *usage;
+    void (*run)(struct ctl_client *cl, char **argv, int json);
+};
+
+const struct ctl_command *ctl_command_find(const char *name);
+void ctl_printf(struct ctl_client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ctl_reply_wait(struct ctl_client *cl);
+void ctl_reply_done(struct ctl_client *cl);
+struct vfd *ctl_daemon(struct ctl_client *cl);
+void ctl_set_json_mode(struct ctl_client *cl, int json);
+int ctl_json_mode(const struct ctl_client *cl);
+
+/* JSON string body (without quotes) of untrusted text into dst. */
+const char *ctl_json_escape(char *dst, size_t cap, const char *s);
+
+#endif

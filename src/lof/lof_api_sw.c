@@ -1,0 +1,237 @@
+/*
+ * lof_api_sw.c - switch objects. A switch object is a userdata holding the
+ * engine's switch pointer for the life of one connection: the host clears it
+ * on switch_down, so an object an app keeps past its switch says "not
+ * connected" instead of dangling. Objects are cached per connection, so the
+ * same switch is the same Lua value (usable as a table key) for as long as it
+ * stays connected. Fields are read through __index (dpid, ports, ...); the
+ * methods are the vf functions that take a switch first (sw:flow_mod{...}).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "lof/lof_internal.h"
+
+#define LOF_SW_MT    "vf.switch"
+#define LOF_SW_CACHE "lof.switches" /* registry: lightuserdata(sw) -> object */
+
+struct lof_sw {
+    struct ofc_switch *sw; /* NULL once the connection is gone */
+    uint64_t dpid;
+};
+
+void lof_push_switch(lua_State *L, struct ofc_switch *sw)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LOF_SW_CACHE); /* cache */
+    lua_pushlightuserdata(L, sw);
+    if (lua_rawget(L, -2) == LUA_TUSERDATA) { /* cache, obj */
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    struct lof_sw *u = lua_newuserdatauv(L, sizeof *u, 0); /* cache, obj */
+    u->sw = sw;
+    u->dpid = ofc_switch_dpid(sw);
+    luaL_setmetatable(L, LOF_SW_MT);
+    lua_pushlightuserdata(L, sw);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4); /* cache[sw] = obj */
+    lua_remove(L, -2);
+}
+
+void lof_forget_switch(lua_State *L, struct ofc_switch *sw)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LOF_SW_CACHE);
+    lua_pushlightuserdata(L, sw);
+    if (lua_rawget(L, -2) == LUA_TUSERDATA) ((struct lof_sw *)lua_touserdata(L, -1))->sw = NULL;
+    lua_pop(L, 1);
+    lua_pushlightuserdata(L, sw);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* A switch object, or a dpid (integer or "00:00:...") of a connected switch.
+ * NULL when that switch is not connected; a wrong type is an error. */
+struct ofc_switch *lof_check_switch(lua_State *L, int idx, const char *what)
+{
+    struct lof_sw *u = luaL_testudata(L, idx, LOF_SW_MT);
+    if (u) return u->sw;
+    uint64_t dpid = 0;
+    if (lua_isinteger(L, idx))
+        dpid = (uint64_t)lua_tointeger(L, idx);
+    else if (lua_type(L, idx) != LUA_TSTRING || lof_dpid_parse(lua_tostring(L, idx), &dpid) != 0)
+        luaL_error(L, "%s: expected a switch or a dpid, got %s", what,
+                   lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : luaL_typename(L, idx));
+    struct ofc *c = lof_state_of(L)->l->ofc;
+    return c ? ofc_switch_find(c, dpid) : NULL;
+}
+
+static int sw_ports(lua_State *L)
+{
+    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    const struct of10_features *f = u->sw ? ofc_switch_features(u->sw) : NULL;
+    size_t n = f ? f->n_ports : 0;
+    lua_createtable(L, (int)n, 0);
+    /* in port_no order, whatever order the switch listed them in */
+    lua_Integer k = 0;
+    for (uint32_t last = 0, next;; last = next + 1) {
+        const struct of10_phy_port *best = NULL;
+        next = 0x10000;
+        for (size_t i = 0; i < n; i++)
+            if (f->ports[i].port_no >= last && f->ports[i].port_no < next)
+                next = f->ports[i].port_no, best = &f->ports[i];
+        if (!best) break;
+        lof_push_port(L, best);
+        lua_rawseti(L, -2, ++k);
+    }
+    return 1;
+}
+
+static int sw_port(lua_State *L)
+{
+    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    uint16_t no = lof_check_port(L, 2, "port");
+    const struct of10_features *f = u->sw ? ofc_switch_features(u->sw) : NULL;
+    for (size_t i = 0; f && i < f->n_ports; i++) {
+        if (f->ports[i].port_no != no) continue;
+        lof_push_port(L, &f->ports[i]);
+        return 1;
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+static int sw_index(lua_State *L)
+{
+    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    const char *k = lua_tostring(L, 2);
+    if (strcmp(k, "dpid") == 0) {
+        char b[24];
+        lof_dpid_str(u->dpid, b);
+        lua_pushstring(L, b);
+    } else if (strcmp(k, "dpid_int") == 0) {
+        lua_pushinteger(L, (lua_Integer)u->dpid); /* exact: two's complement above 2^63 */
+    } else if (strcmp(k, "connected") == 0) {
+        lua_pushboolean(L, u->sw != NULL);
+    } else if (!u->sw) {
+        lua_pushnil(L);
+    } else if (strcmp(k, "peer") == 0) {
+        lua_pushstring(L, ofc_switch_peer(u->sw));
+    } else if (strcmp(k, "connected_since") == 0) {
+        lua_pushnumber(L, (lua_Number)ofc_switch_connected_ms(u->sw) / 1000.0);
+    } else {
+        const struct of10_features *f = ofc_switch_features(u->sw);
+        if (f && strcmp(k, "n_buffers") == 0)
+            lua_pushinteger(L, f->n_buffers);
+        else if (f && strcmp(k, "n_tables") == 0)
+            lua_pushinteger(L, f->n_tables);
+        else if (f && strcmp(k, "capabilities") == 0)
+            lua_pushinteger(L, f->capabilities);
+        else if (f && strcmp(k, "actions") == 0)
+            lua_pushinteger(L, f->actions);
+        else
+            lua_pushnil(L);
+    }
+    if (!lua_isnil(L, -1)) return 1;
+    lua_pushvalue(L, 2); /* methods work on disconnected objects too */
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+static int sw_tostring(lua_State *L)
+{
+    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    char b[24];
+    lof_dpid_str(u->dpid, b);
+    lua_pushfstring(L, "switch %s%s", b, u->sw ? "" : " (disconnected)");
+    return 1;
+}
+
+static int sw_eq(lua_State *L)
+{
+    struct lof_sw *a = luaL_testudata(L, 1, LOF_SW_MT), *b = luaL_testudata(L, 2, LOF_SW_MT);
+    lua_pushboolean(L, a && b && a->dpid == b->dpid);
+    return 1;
+}
+
+/* ---- vf.switches / vf.switch ---------------------------------------------- */
+
+struct collect {
+    struct ofc_switch **v;
+    size_t n, cap;
+};
+
+static void collect_one(struct ofc_switch *sw, void *arg)
+{
+    struct collect *c = arg;
+    if (c->v && c->n < c->cap && ofc_switch_features(sw)) c->v[c->n] = sw;
+    c->n++;
+}
+
+static int dpid_cmp(const void *a, const void *b)
+{
+    uint64_t x = ofc_switch_dpid(*(struct ofc_switch *const *)a);
+    uint64_t y = ofc_switch_dpid(*(struct ofc_switch *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+/* Every connected switch, in dpid order. */
+static int l_switches(lua_State *L)
+{
+    struct ofc *c = lof_state_of(L)->l->ofc;
+    struct collect col = {0};
+    if (c) ofc_foreach_switch(c, collect_one, &col); /* count first */
+    /* The buffer is a userdata: freed by the GC even if a push below fails. */
+    col.cap = col.n;
+    col.v = lua_newuserdatauv(L, (col.cap ? col.cap : 1) * sizeof *col.v, 0);
+    col.n = 0;
+    if (c) ofc_foreach_switch(c, collect_one, &col);
+    size_t n = 0; /* compact out the ones still in their handshake */
+    for (size_t i = 0; i < col.n && i < col.cap; i++)
+        if (col.v[i]) col.v[n++] = col.v[i];
+    qsort(col.v, n, sizeof *col.v, dpid_cmp);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lof_push_switch(L, col.v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int l_switch(lua_State *L)
+{
+    struct ofc_switch *sw = lof_check_switch(L, 1, "switch");
+    if (sw)
+        lof_push_switch(L, sw);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+void lof_switch_open(lua_State *L, const luaL_Reg *methods)
+{
+    static const luaL_Reg meta[] = {{"__tostring", sw_tostring}, {"__eq", sw_eq}, {NULL, NULL}};
+    static const luaL_Reg own[] = {{"ports", sw_ports}, {"port", sw_port}, {NULL, NULL}};
+    luaL_newmetatable(L, LOF_SW_MT); /* mt */
+    luaL_setfuncs(L, meta, 0);
+    lua_newtable(L); /* mt, methods */
+    luaL_setfuncs(L, own, 0);
+    luaL_setfuncs(L, methods, 0);
+    lua_pushcclosure(L, sw_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LOF_SW_CACHE);
+}
+
+void lof_api_sw_funcs(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"switches", l_switches}, {"switch", l_switch}, {NULL, NULL}};
+    luaL_setfuncs(L, fns, 0);
+}
