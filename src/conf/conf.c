@@ -73,6 +73,12 @@ static int parse_line(struct conf *c, size_t *cap, char *s, char *end, char *sec
             return -1;
         }
         strcpy(section, name);
+        struct conf_section *v = realloc(c->sec, (c->nsec + 1) * sizeof(*v));
+        if (!v) return -1;
+        c->sec = v;
+        v[c->nsec].line = line;
+        if (!(v[c->nsec].name = strdup(name))) return -1;
+        c->nsec++;
         return 0;
     }
     char *eq = strchr(s, '=');
@@ -157,6 +163,8 @@ void conf_free(struct conf *c)
         free(c->v[i].value);
     }
     free(c->v);
+    for (size_t i = 0; i < c->nsec; i++) free(c->sec[i].name);
+    free(c->sec);
     free(c->origin);
     memset(c, 0, sizeof(*c));
 }
@@ -183,6 +191,12 @@ static int name_in(const char *name, const char *const *list)
 int conf_check(const struct conf *c, const char *const *sections, const char *section,
                const char *const *allowed, char *err, size_t errcap)
 {
+    for (size_t i = 0; sections && i < c->nsec; i++)
+        if (!name_in(c->sec[i].name, sections)) {
+            snprintf(err, errcap, "%s:%u: unknown section [%s]", c->origin, c->sec[i].line,
+                     c->sec[i].name);
+            return -1;
+        }
     for (size_t i = 0; i < c->n; i++) {
         const struct conf_entry *e = &c->v[i];
         if (sections && !name_in(e->section, sections)) {

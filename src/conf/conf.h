@@ -22,10 +22,17 @@ struct conf_entry {
     unsigned line;
 };
 
+struct conf_section {
+    char *name;
+    unsigned line; /* of its [header] */
+};
+
 struct conf {
     char *origin; /* file name for messages */
     struct conf_entry *v;
     size_t n;
+    struct conf_section *sec; /* every [header], in order, also empty ones */
+    size_t nsec;
 };
 
 /* 0 ok; -1 with err "origin:line: message" (nothing is kept on error). */

@@ -37,6 +37,7 @@ struct vfd_config {
     const char *control; /* unix socket path */
     const char *record_dir;
     enum log_level log_level;
+    int log_syslog; /* log_target = syslog */
 };
 
 /* Reads and checks the whole file; -1 with "file:line: message". */

@@ -17,7 +17,8 @@ static const char *const vfd_controller_keys[] = {
     "listen",       "miss_send_len", "echo_interval", "echo_timeout", "handshake_timeout",
     "request_timeout", "out_buffer", "max_bad_msgs", "apps",       "app_dir",
     "lua_memory",   "lua_budget",    NULL};
-static const char *const vfd_daemon_keys[] = {"control", "record_dir", "log_level", NULL};
+static const char *const vfd_daemon_keys[] = {"control", "record_dir", "log_level", "log_target",
+                                              NULL};
 
 static int read_file(const char *path, char **out, size_t *len, size_t max, char *err,
                      size_t errcap)
@@ -141,14 +142,14 @@ static int app_sections(struct vfd_config *cfg, char *err, size_t errcap)
                 a->kv[a->nkv++] = (struct lof_kv){c->v[k].key, c->v[k].value};
     }
     /* A section for an app that is not in the chain is most likely a typo. */
-    for (size_t k = 0; k < c->n; k++) {
-        if (strncmp(c->v[k].section, "app.", 4) != 0) continue;
+    for (size_t k = 0; k < c->nsec; k++) {
+        if (strncmp(c->sec[k].name, "app.", 4) != 0) continue;
         int known = 0;
         for (size_t i = 0; i < cfg->n_apps; i++)
-            known |= strcmp(c->v[k].section + 4, cfg->apps[i].name) == 0;
+            known |= strcmp(c->sec[k].name + 4, cfg->apps[i].name) == 0;
         if (!known) {
             snprintf(err, errcap, "%s:%u: [%s] configures an app that is not in apps", c->origin,
-                     c->v[k].line, c->v[k].section);
+                     c->sec[k].line, c->sec[k].name);
             return -1;
         }
     }
@@ -179,6 +180,13 @@ static int interpret(struct vfd_config *cfg, char *err, size_t errcap)
     cfg->app_dir = strdup(e ? e->value : "lua/apps");
     e = conf_find(c, "daemon", "control");
     cfg->control = e ? e->value : "/run/visorflow/ctl.sock";
+    e = conf_find(c, "daemon", "log_target");
+    cfg->log_syslog = e && strcmp(e->value, "syslog") == 0;
+    if (e && !cfg->log_syslog && strcmp(e->value, "stderr") != 0) {
+        snprintf(err, errcap, "%s:%u: log_target: '%s' is not stderr or syslog", c->origin,
+                 e->line, e->value);
+        return -1;
+    }
     e = conf_find(c, "daemon", "record_dir");
     cfg->record_dir = e ? e->value : NULL;
     if (!cfg->app_dir) return -1;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "daemon/vfd.h"
@@ -41,6 +42,16 @@ static void on_signal(struct ev_loop *loop, int fd, int events, void *ctx)
             ev_stop(loop);
         }
     }
+}
+
+/* log_target = syslog: the same lines, with the level mapped to a priority. */
+static void syslog_sink(void *ctx, enum log_level level, uint64_t unix_ms, const char *module,
+                        const char *msg)
+{
+    (void)ctx;
+    (void)unix_ms;
+    static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    syslog(prio[level <= LOG_LEVEL_DEBUG ? level : LOG_LEVEL_DEBUG], "%s: %s", module, msg);
 }
 
 static int setup_signals(struct vfd *d)
@@ -126,6 +137,10 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init(&d.log, d.cfg.log_level);
+    if (d.cfg.log_syslog) {
+        openlog("visorflowd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        log_set_sink(&d.log, syslog_sink, NULL);
+    }
     d.loop = ev_loop_new();
     if (!d.loop) {
         fprintf(stderr, "visorflowd: event loop: %s\n", strerror(errno));

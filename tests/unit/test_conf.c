@@ -127,7 +127,7 @@ static void test_check_keys(void **state)
     static const char *const keys[] = {"listen", NULL};
     static const char *const keys2[] = {"apps", NULL};
     assert_int_equal(conf_check(&c, secs, "controller", keys, err, sizeof(err)), -1);
-    assert_string_equal(err, "f.conf:6: unknown section [typo]");
+    assert_string_equal(err, "f.conf:5: unknown section [typo]");
     static const char *const secs2[] = {"controller", "app.*", "typo", NULL};
     assert_int_equal(conf_check(&c, secs2, "controller", keys, err, sizeof(err)), 0);
     assert_int_equal(conf_check(&c, secs2, "controller", keys2, err, sizeof(err)), -1);
