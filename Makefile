@@ -12,7 +12,7 @@ CC := gcc
 endif
 FUZZ_CC ?= clang
 
-PKGS := lua5.4 cmocka
+PKGS := lua5.4 cmocka libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -32,7 +32,7 @@ LDFLAGS_ALL :=
 endif
 
 # Library code: every module below src/ except the programs' own mains.
-LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof
+LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof src/sbx
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a

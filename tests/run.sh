@@ -24,9 +24,11 @@ LOG=$(mktemp -d /tmp/vf-test.XXXXXX)
 
 count_cmocka() { # $1 label, $2 output file, $3 exit code
   local ok bad sk
+  # cmocka names a failed or skipped case twice (as it ends, and in the closing
+  # list): count distinct names.
   ok=$(grep -c '^\[       OK \]' "$2")
-  bad=$(grep -E '^\[  (FAILED|ERROR)   ?\] [^0-9]' "$2" | grep -vc 'test(s)')
-  sk=$(grep -c '^\[  SKIPPED \] [^0-9]' "$2")
+  bad=$(grep -E '^\[  (FAILED|ERROR)   ?\] [A-Za-z_][A-Za-z0-9_]*$' "$2" | sort -u | wc -l)
+  sk=$(grep -E '^\[  SKIPPED \] [A-Za-z_][A-Za-z0-9_]*$' "$2" | sort -u | wc -l)
   pass=$((pass + ok)); skip=$((skip + sk))
   if [ "$bad" -gt 0 ] || { [ "$3" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
     [ "$bad" -eq 0 ] && bad=1 # crashed or failed outside a case
@@ -34,6 +36,10 @@ count_cmocka() { # $1 label, $2 output file, $3 exit code
     echo "FAIL: $1 (exit $3)"; sed 's/^/    /' "$2" | grep -E 'FAIL|ERROR|error|Sanitizer|runtime' | head -20
   else
     echo "ok:   $1 ($ok cases)"
+  fi
+  if [ "$sk" -gt 0 ]; then # the reason is what the test printed before it skipped
+    grep -E -B3 '^\[  SKIPPED \] [A-Za-z_][A-Za-z0-9_]*$' "$2" | grep -vE '^\[|^--' | sort -u |
+      head -5 | sed 's/^/  SKIP: /'
   fi
 }
 
