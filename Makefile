@@ -12,7 +12,7 @@ CC := gcc
 endif
 FUZZ_CC ?= clang
 
-PKGS := lua5.4 cmocka libseccomp
+PKGS := lua5.4 cmocka libseccomp libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -32,7 +32,8 @@ LDFLAGS_ALL :=
 endif
 
 # Library code: every module below src/ except the programs' own mains.
-LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof src/sbx
+LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof src/sbx src/brk
+LIB_DIRS += src/mon
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a
@@ -50,13 +51,21 @@ FUZZ_LIB_SRCS := $(foreach d,src/lib src/msg src/of10 src/pkt,$(wildcard $(d)/*.
 # Programs: one folder each, linked against the library.
 DAEMON_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))
 CTL_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/ctl/*.c))
-PROGS := $(B)/visorflowd $(B)/visorflowctl
+DOMAIN_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/domain/*.c))
+PROGS := $(B)/visorflowd $(B)/visorflowctl $(B)/visorflow-domain
 
 .PHONY: all deps test unit fuzz demo clean format asan
+include mk/bpf.mk
 all: $(LIB) $(PROGS) $(UNIT_BINS) $(TOOL_BINS)
 
+# The core links no Lua and no seccomp: it parses neither (--as-needed drops
+# what no object of it references).
 $(B)/visorflowd: $(DAEMON_OBJS) $(LIB)
-	$(CC) $(DAEMON_OBJS) $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
+	$(CC) $(DAEMON_OBJS) $(LIB) $(LDFLAGS_ALL) -Wl,--as-needed $(PKG_LIBS) -o $@
+
+# A protection domain: the controller engine, the Lua apps, the sandbox.
+$(B)/visorflow-domain: $(DOMAIN_OBJS) $(LIB)
+	$(CC) $(DOMAIN_OBJS) $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
 
 $(B)/visorflowctl: $(CTL_OBJS)
 	$(CC) $(CTL_OBJS) $(LDFLAGS_ALL) -o $@
@@ -117,4 +126,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(DOMAIN_OBJS:.o=.d)

@@ -20,9 +20,11 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: visorflowctl [-s SOCKET] [--json] COMMAND\n"
             "commands:\n"
-            "  status        switches, ports, apps and counters\n"
+            "  status        the core and each domain (pid, state, restarts, last exit),\n"
+            "                switches, ports, apps and counters\n"
             "  flows DPID    the flow table of one switch (DPID: 16 hex digits, colons allowed)\n"
-            "  reload        reload the Lua apps (the running ones stay if the new ones fail)\n"
+            "  reload        reload the Lua apps (the running ones stay if the new ones fail;\n"
+            "                the answer is the controller domain's load result)\n"
             "options:\n"
             "  -s, --socket PATH  control socket (default " CTL_DEFAULT_SOCK
             ", or $VISORFLOW_SOCK)\n"

@@ -1,36 +1,74 @@
 /*
- * vfd.h - visorflowd, the daemon: what its files share. The daemon owns every
- * file and socket it is configured with and hands the controller engine (ofc)
- * and the Lua app host (lof) only data and descriptors.
+ * vfd.h - visorflowd, the core: what its files share. The core reads the
+ * configuration and the app files, holds the listening sockets, the control
+ * socket and the record files, and supervises the protection domains that do
+ * the actual work (docs/architecture.md, "The core and its domains"). It
+ * parses nothing rich: no OpenFlow, no Lua, no JSON; a domain's words reach it
+ * only as fixed-layout messages (src/msg) checked by one dispatch table.
  */
 #ifndef VF_VFD_H
 #define VF_VFD_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "brk/brk.h"
 #include "conf/conf.h"
 #include "lib/ev.h"
 #include "lib/log.h"
-#include "lof/lof.h"
-#include "ofc/ofc.h"
+#include "msg/msg.h"
+#include "sbx/sbx.h"
 
-#define VFD_MAX_LISTEN 8
-#define VFD_MAX_APPS 32
-#define VFD_MAX_APP_BYTES (1u << 20)
+#define VFD_MAX_LISTEN        8
+#define VFD_MAX_APPS          32
+#define VFD_MAX_DOMAINS       8
+#define VFD_MAX_ARGS          8
+#define VFD_MAX_OF_NUMS       16
+#define VFD_CTL_TIMEOUT_MS    12000 /* a domain's answer to a control request */
+#define VFD_RELOAD_TIMEOUT_MS 15000 /* a domain's APP_RESULT after a reload */
+
+/* ---- configuration (vfd_config.c, vfd_config_dom.c) ----------------------- */
+
+struct vfd_kv {
+    const char *key, *value; /* point into the struct conf */
+};
 
 struct vfd_app_conf {
     char *name;
-    struct lof_kv *kv; /* points into the struct conf */
+    struct vfd_kv *kv;
     size_t nkv;
+};
+
+/* One protection domain: [domain.NAME], or the default "of" domain. */
+struct vfd_domain_conf {
+    char name[MSG_NAME_MAX + 1];
+    int kind; /* MSG_KIND_OF, MSG_KIND_MGMT */
+    char binary[PATH_MAX];
+    const char *args[VFD_MAX_ARGS]; /* tests only: argv[1..] instead of the name */
+    size_t nargs;
+    char *args_buf;     /* what args point into */
+    int stderr_inherit; /* debugging: the domain's stderr is the core's */
+    struct sbx_limits limits;
+    unsigned max_socks;
+    uint32_t heartbeat_ms, heartbeat_timeout_ms;
+    uint32_t restart_min_ms, restart_max_ms, healthy_ms;
+    struct brk_policy policy;
 };
 
 struct vfd_config {
     struct conf conf; /* the parsed file; the fields below point into it */
     const char *listen[VFD_MAX_LISTEN];
     size_t n_listen;
-    struct ofc_config ofc;
-    struct vlua_limits lua;
+    /* [controller] numbers, already checked, passed to the of domain as
+     * CONFIG entries "of.KEY" (the domain maps them to its engine) */
+    struct {
+        const char *key;
+        uint64_t value;
+    } of_num[VFD_MAX_OF_NUMS];
+    size_t n_of_num;
+    uint64_t lua_memory, lua_budget;
     char *app_dir;
     struct vfd_app_conf apps[VFD_MAX_APPS]; /* in chain order */
     size_t n_apps;
@@ -38,30 +76,167 @@ struct vfd_config {
     const char *record_dir;
     enum log_level log_level;
     int log_syslog; /* log_target = syslog */
+    struct vfd_domain_conf domains[VFD_MAX_DOMAINS];
+    size_t n_domains;
 };
 
-/* Reads and checks the whole file; -1 with "file:line: message". */
-int vfd_config_load(struct vfd_config *cfg, const char *path, char *err, size_t errcap);
+/* Reads and checks the whole file; -1 with "file:line: message". self is
+ * the core's own path (the default domain binary sits next to it). */
+int vfd_config_load(struct vfd_config *cfg, const char *path, const char *self, char *err,
+                    size_t errcap);
 void vfd_config_free(struct vfd_config *cfg);
+/* [domain.NAME] sections (vfd_config_dom.c); after [controller] is read. */
+int vfd_config_domains(struct vfd_config *cfg, const char *self, char *err, size_t errcap);
+/* Bytes of a file, at most max; -1 with "path: reason". */
+int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err, size_t errcap);
+
+/* ---- app sets (vfd_apps.c) --------------------------------------------------- */
+
+struct vfd_app_src {
+    char name[MSG_APP_MAX + 1];
+    char origin[MSG_ORIGIN_MAX + 1];
+    char *text;
+    size_t len;
+};
+
+/* The bytes of every configured app, read at one moment. Shared by the
+ * pushes that use it (refs). */
+struct vfd_appset {
+    unsigned refs;
+    size_t n;
+    struct vfd_app_src apps[VFD_MAX_APPS];
+};
+
+/* ---- domains (vfd_domain.c, vfd_dispatch.c, vfd_push.c) --------------------- */
+
+enum vfd_dom_state {
+    VFD_DOM_STARTING, /* spawned, no heartbeat yet */
+    VFD_DOM_RUNNING,
+    VFD_DOM_RESTARTING, /* dead, waiting out its back-off */
+    VFD_DOM_STOPPED,    /* the core is shutting down */
+};
+
+struct vfd;
+struct vfd_ctlreq;
+
+struct vfd_domain {
+    struct vfd *d;
+    const struct vfd_domain_conf *conf;
+    enum vfd_dom_state state;
+    pid_t pid; /* 0 when not running */
+    int fd;    /* the core's end of the socketpair, -1 when down */
+    struct msg_outq out;
+    struct brk *brk; /* its sockets and policy */
+    unsigned restarts;
+    uint64_t started_ms, last_hb_ms, backoff_ms;
+    uint64_t restart_timer, hb_timer, fail_timer, eof_timer;
+    char last_exit[320];   /* "" until it first ended */
+    char kill_reason[256]; /* why the core killed it ("" if it did not) */
+    uint32_t next_req;     /* CTL_REQUEST ids of this incarnation */
+    struct vfd_ctlreq *reqs;
+    struct msg_status stats; /* the last STATUS */
+    uint64_t log_lines, exits;
+    uint32_t app_gen_answered; /* last APP_RESULT generation */
+};
+
+/* A control request's answer, chunk by chunk (seq 0, 1, ...), or its end:
+ * chunk NULL with a reason (the domain died, no answer in time), or chunk
+ * and reason both NULL when the request was cancelled (free ctx only). */
+typedef void vfd_reply_fn(void *ctx, const struct msg_ctl_reply *chunk, unsigned seq,
+                          const char *reason);
+
+struct vfd_domain *vfd_domain_find(struct vfd *d, int kind);
+/* Set up the domain table and hold the listeners (before privileges go). */
+int vfd_domains_start(struct vfd *d, char *err, size_t errcap);
+/* Start every domain (after privileges went). */
+void vfd_domains_spawn(struct vfd *d);
+/* Reap exited domains (SIGCHLD): log, clean up, schedule restarts. */
+void vfd_domains_reap(struct vfd *d);
+void vfd_domains_stop(struct vfd *d);
+/* Send one message to a running domain (queued if its socket is full). A
+ * failure ends the domain from the event loop, never inside this call. */
+int vfd_domain_send(struct vfd_domain *dom, uint16_t type, uint32_t id, const union msg_body *b,
+                    const int *fds, int nfds);
+/* Kill a domain the core gave up on; reason goes to the log and status. */
+void vfd_domain_kill(struct vfd_domain *dom, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* End of file on its socket (vfd_dispatch.c). */
+void vfd_domain_eof(struct vfd_domain *dom);
+/* Ask a running domain; 0, or -1 when it is not running (nothing called). */
+int vfd_domain_ctl(struct vfd_domain *dom, const struct msg_ctl_request *rq, vfd_reply_fn *fn,
+                   void *ctx, const void *owner);
+void vfd_domains_cancel_owner(struct vfd *d, const void *owner);
+/* The domain ended: every request waiting on it fails with why. */
+void vfd_ctlreqs_fail(struct vfd_domain *dom, const char *why);
+/* A CTL_REPLY chunk arrived (vfd_dispatch.c): route it. MSG_FATAL when it
+ * answers nothing this domain was asked. */
+int vfd_domain_reply(struct vfd_domain *dom, uint32_t id, const struct msg_ctl_reply *m,
+                     struct msg_r *r);
+const char *vfd_dom_state_name(enum vfd_dom_state s);
+/* Read and dispatch what the domain sent (vfd_dispatch.c). */
+void vfd_dispatch_input(struct vfd_domain *dom);
+int vfd_dispatch_check(char *err, size_t errcap);
+/* What a new incarnation gets first: HELLO, CONFIG, its apps (vfd_push.c). */
+int vfd_push_start(struct vfd_domain *dom);
+int vfd_push_apps(struct vfd_domain *dom, const struct vfd_appset *set, uint32_t gen);
+
+/* ---- the core ------------------------------------------------------------------- */
+
+typedef void vfd_done_fn(void *ctx, const char *err);
+
+/* The app set in flight: pushed, its APP_RESULT not yet in. */
+struct vfd_reload {
+    int active;
+    int startup; /* the first load: survives restarts, decides the exit */
+    uint32_t gen;
+    struct vfd_appset *set;
+    vfd_done_fn *done;
+    void *ctx;
+    const void *owner;
+    uint64_t timer;
+};
 
 struct vfd {
     struct ev_loop *loop;
     struct log log;
     struct vfd_config cfg;
     const char *config_path;
-    struct ofc *ofc;
-    struct lof *lof;
+    char self[PATH_MAX];
+    int check_only;
+    int exit_code;
+    int finished; /* exit_code is decided (start-up load failed, --check done) */
+    struct vfd_domain domains[VFD_MAX_DOMAINS];
+    size_t n_domains;
+    uint8_t *rx; /* MSG_MAX_PAYLOAD bytes: the payload being dispatched */
     struct vfd_ctl *ctl;
     struct vfd_watch *watch;
     struct vfd_records *records;
     uint64_t started_ms;
+    /* apps */
+    struct vfd_appset *apps_live; /* the set the of domain runs */
+    struct vfd_reload reload;
+    uint32_t app_gen; /* last generation pushed */
     unsigned reloads_ok, reloads_failed;
-    char last_reload_error[512];
+    char last_reload_error[MSG_VALUE_MAX + 1];
 };
 
-/* Read the app sources named by the configuration and load them (first load
- * or reload). -1 with err. */
-int vfd_apps_load(struct vfd *d, char *err, size_t errcap);
+/* Read the configured app files now. */
+int vfd_appset_read(const struct vfd_config *cfg, struct vfd_appset **out, char *err,
+                    size_t errcap);
+void vfd_appset_unref(struct vfd_appset *set);
+/* Read the apps and push them to the of domain; done(ctx, err) once its
+ * APP_RESULT is in (err NULL: running). -1 with err when nothing was pushed. */
+int vfd_apps_reload(struct vfd *d, vfd_done_fn *done, void *ctx, const void *owner, char *err,
+                    size_t errcap);
+/* The first load, at start: pushed with the of domain's first HELLO. */
+int vfd_apps_startup(struct vfd *d, vfd_done_fn *done, void *ctx, char *err, size_t errcap);
+/* The set a new incarnation of the of domain gets, and its generation. */
+const struct vfd_appset *vfd_apps_for_start(struct vfd *d, uint32_t *gen);
+/* APP_RESULT from the of domain; MSG_FATAL for a generation never pushed. */
+int vfd_apps_result(struct vfd_domain *dom, const struct msg_app_result *m, struct msg_r *r);
+/* The of domain ended: a reload waiting on it fails (the startup one waits on). */
+void vfd_apps_domain_down(struct vfd *d, const char *why);
+void vfd_apps_cancel_owner(struct vfd *d, const void *owner);
 /* Watch app_dir with inotify and reload (debounced) when a file changes. */
 struct vfd_watch *vfd_watch_new(struct vfd *d);
 void vfd_watch_free(struct vfd_watch *w);
@@ -74,5 +249,10 @@ void vfd_ctl_free(struct vfd_ctl *c);
 struct vfd_records *vfd_records_new(const char *dir, struct log *log);
 void vfd_records_free(struct vfd_records *r);
 void vfd_record(void *ctx, const char *app, const char *stream, const char *line);
+
+/* Keep only the capabilities spawning domains needs (vfd_caps.c). */
+int vfd_caps_drop(struct log *log, char *err, size_t errcap);
+/* Room for the sockets the domains may hold, before the capabilities go. */
+void vfd_raise_nofile(const struct vfd_config *cfg, struct log *log);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * vfd_config.c - turns the configuration file into the daemon's settings. Every
+ * vfd_config.c - turns the configuration file into the core's settings. Every
  * section and key is checked against the lists below, so a typo is an error
- * naming file:line rather than a setting silently ignored.
+ * naming file:line rather than a setting silently ignored. The controller's
+ * numbers are checked here and travel to the of domain as CONFIG entries;
+ * [domain.NAME] sections are vfd_config_dom.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,16 +14,24 @@
 
 #include "daemon/vfd.h"
 
-static const char *const vfd_sections[] = {"controller", "daemon", "app.*", NULL};
-static const char *const vfd_controller_keys[] = {
-    "listen",       "miss_send_len", "echo_interval", "echo_timeout", "handshake_timeout",
-    "request_timeout", "out_buffer", "max_bad_msgs", "apps",       "app_dir",
-    "lua_memory",   "lua_budget",    NULL};
+static const char *const vfd_sections[] = {"controller", "daemon", "app.*", "domain.*", NULL};
+static const char *const vfd_controller_keys[] = {"listen",
+                                                  "miss_send_len",
+                                                  "echo_interval",
+                                                  "echo_timeout",
+                                                  "handshake_timeout",
+                                                  "request_timeout",
+                                                  "out_buffer",
+                                                  "max_bad_msgs",
+                                                  "apps",
+                                                  "app_dir",
+                                                  "lua_memory",
+                                                  "lua_budget",
+                                                  NULL};
 static const char *const vfd_daemon_keys[] = {"control", "record_dir", "log_level", "log_target",
                                               NULL};
 
-static int read_file(const char *path, char **out, size_t *len, size_t max, char *err,
-                     size_t errcap)
+int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err, size_t errcap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -31,7 +41,8 @@ static int read_file(const char *path, char **out, size_t *len, size_t max, char
     char *buf = malloc(max + 1);
     size_t n = 0;
     ssize_t r = 0;
-    while (buf && n <= max && (r = read(fd, buf + n, max + 1 - n)) > 0) n += (size_t)r;
+    while (buf && n <= max && (r = read(fd, buf + n, max + 1 - n)) > 0)
+        n += (size_t)r;
     close(fd);
     if (!buf || r < 0) {
         snprintf(err, errcap, "%s: %s", path, buf ? strerror(errno) : "out of memory");
@@ -47,15 +58,6 @@ static int read_file(const char *path, char **out, size_t *len, size_t max, char
     *out = buf;
     *len = n;
     return 0;
-}
-
-/* Exposed for vfd_apps.c through a small prototype there. */
-int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err,
-                  size_t errcap);
-int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err,
-                  size_t errcap)
-{
-    return read_file(path, out, len, max, err, errcap);
 }
 
 static int parse_level(const struct conf *c, enum log_level *lvl, char *err, size_t errcap)
@@ -76,27 +78,43 @@ static int parse_level(const struct conf *c, enum log_level *lvl, char *err, siz
     return -1;
 }
 
+/* Numbers of [controller], in base units (ms, bytes). The defaults are the
+ * engine's own (ofc_config_defaults); the domain refuses a key it does not
+ * know, so the two lists cannot drift apart silently. */
 static int controller_numbers(struct vfd_config *cfg, char *err, size_t errcap)
 {
     const struct conf *c = &cfg->conf;
-    uint64_t v;
-    struct ofc_config *o = &cfg->ofc;
-#define NUM(fn, key, def, min, max, field)                                                         \
-    do {                                                                                           \
-        if (fn(c, "controller", key, def, min, max, &v, err, errcap) != 0) return -1;             \
-        field = v;                                                                                 \
-    } while (0)
-    NUM(conf_u64, "miss_send_len", 128, 0, 65535, o->miss_send_len);
-    NUM(conf_ms, "echo_interval", 5000, 100, 3600000, o->echo_interval_ms);
-    NUM(conf_ms, "echo_timeout", 15000, 200, 3600000, o->echo_timeout_ms);
-    NUM(conf_ms, "handshake_timeout", 10000, 100, 600000, o->handshake_timeout_ms);
-    NUM(conf_ms, "request_timeout", 10000, 100, 600000, o->request_timeout_ms);
-    NUM(conf_size, "out_buffer", 4u << 20, 64u << 10, 1u << 30, o->out_buf_cap);
-    NUM(conf_u64, "max_bad_msgs", 16, 1, 1000000, o->max_bad_msgs);
-    NUM(conf_size, "lua_memory", 64u << 20, 1u << 20, 4ull << 30, cfg->lua.mem_bytes);
-    NUM(conf_u64, "lua_budget", 50000000, 10000, 100000000000ull, cfg->lua.instr_budget);
-#undef NUM
-    if (o->echo_timeout_ms <= o->echo_interval_ms) {
+    typedef int num_fn(const struct conf *, const char *, const char *, uint64_t, uint64_t,
+                       uint64_t, uint64_t *, char *, size_t);
+    static const struct {
+        const char *key;
+        num_fn *fn;
+        uint64_t def, min, max;
+    } nums[] = {
+        {"miss_send_len", conf_u64, 128, 0, 65535},
+        {"echo_interval", conf_ms, 5000, 100, 3600000},
+        {"echo_timeout", conf_ms, 15000, 200, 3600000},
+        {"handshake_timeout", conf_ms, 10000, 100, 600000},
+        {"request_timeout", conf_ms, 10000, 100, 600000},
+        {"out_buffer", conf_size, 4u << 20, 64u << 10, 1u << 30},
+        {"max_bad_msgs", conf_u64, 16, 1, 1000000},
+    };
+    _Static_assert(sizeof(nums) / sizeof(nums[0]) <= VFD_MAX_OF_NUMS, "of_num");
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        uint64_t v;
+        if (nums[i].fn(c, "controller", nums[i].key, nums[i].def, nums[i].min, nums[i].max, &v, err,
+                       errcap) != 0)
+            return -1;
+        cfg->of_num[cfg->n_of_num].key = nums[i].key;
+        cfg->of_num[cfg->n_of_num++].value = v;
+    }
+    /* The Lua limits travel in HELLO, whose fields are 32 bits (KiB, count). */
+    if (conf_size(c, "controller", "lua_memory", 64u << 20, 1u << 20, 4ull << 30, &cfg->lua_memory,
+                  err, errcap) != 0 ||
+        conf_u64(c, "controller", "lua_budget", 50000000, 10000, UINT32_MAX, &cfg->lua_budget, err,
+                 errcap) != 0)
+        return -1;
+    if (cfg->of_num[2].value <= cfg->of_num[1].value) {
         const struct conf_entry *e = conf_find(c, "controller", "echo_timeout");
         snprintf(err, errcap, "%s:%u: echo_timeout must be longer than echo_interval", c->origin,
                  e ? e->line : 0);
@@ -105,8 +123,27 @@ static int controller_numbers(struct vfd_config *cfg, char *err, size_t errcap)
     return 0;
 }
 
+/* One app setting travels as CONFIG key "app.NAME.KEY" = value: both have
+ * the message's limits. */
+static int app_entry_fits(const struct conf *c, const struct conf_entry *e, const char *app,
+                          char *err, size_t errcap)
+{
+    if (strlen(app) + strlen(e->key) + 5 > MSG_APP_MAX) {
+        snprintf(err, errcap, "%s:%u: key '%s' of app %s is too long (app and key: %d bytes)",
+                 c->origin, e->line, e->key, app, MSG_APP_MAX - 5);
+        return -1;
+    }
+    if (strlen(e->value) > MSG_VALUE_MAX) {
+        snprintf(err, errcap, "%s:%u: %s: value longer than %d bytes", c->origin, e->line, e->key,
+                 MSG_VALUE_MAX);
+        return -1;
+    }
+    return 0;
+}
+
 static int app_sections(struct vfd_config *cfg, char *err, size_t errcap)
 {
+    size_t total = 0;
     const struct conf *c = &cfg->conf;
     const struct conf_entry *e = conf_find(c, "controller", "apps");
     if (!e) {
@@ -137,9 +174,19 @@ static int app_sections(struct vfd_config *cfg, char *err, size_t errcap)
         snprintf(sec, sizeof(sec), "app.%s", names[i]);
         a->kv = calloc(c->n ? c->n : 1, sizeof(*a->kv));
         if (!a->name || !a->kv) return -1;
-        for (size_t k = 0; k < c->n; k++)
-            if (strcmp(c->v[k].section, sec) == 0)
-                a->kv[a->nkv++] = (struct lof_kv){c->v[k].key, c->v[k].value};
+        for (size_t k = 0; k < c->n; k++) {
+            if (strcmp(c->v[k].section, sec) != 0) continue;
+            if (app_entry_fits(c, &c->v[k], names[i], err, errcap) != 0) return -1;
+            a->kv[a->nkv++] = (struct vfd_kv){c->v[k].key, c->v[k].value};
+        }
+        total += a->nkv;
+    }
+    /* The of domain gets its configuration as one CONFIG set: the log level,
+     * the engine's numbers, the listen addresses and every app setting. */
+    if (total + 1 + cfg->n_of_num + cfg->n_listen > MSG_SET_MAX) {
+        snprintf(err, errcap, "%s: more than %d settings for the controller domain (apps: %zu)",
+                 c->origin, MSG_SET_MAX, total);
+        return -1;
     }
     /* A section for an app that is not in the chain is most likely a typo. */
     for (size_t k = 0; k < c->nsec; k++) {
@@ -156,7 +203,7 @@ static int app_sections(struct vfd_config *cfg, char *err, size_t errcap)
     return 0;
 }
 
-static int interpret(struct vfd_config *cfg, char *err, size_t errcap)
+static int interpret(struct vfd_config *cfg, const char *self, char *err, size_t errcap)
 {
     const struct conf *c = &cfg->conf;
     if (conf_check(c, vfd_sections, "controller", vfd_controller_keys, err, errcap) != 0 ||
@@ -173,7 +220,6 @@ static int interpret(struct vfd_config *cfg, char *err, size_t errcap)
         cfg->listen[cfg->n_listen++] = c->v[i].value;
     }
     if (cfg->n_listen == 0) cfg->listen[cfg->n_listen++] = "127.0.0.1:6653";
-    ofc_config_defaults(&cfg->ofc);
     if (controller_numbers(cfg, err, errcap) != 0 || parse_level(c, &cfg->log_level, err, errcap))
         return -1;
     const struct conf_entry *e = conf_find(c, "controller", "app_dir");
@@ -183,26 +229,28 @@ static int interpret(struct vfd_config *cfg, char *err, size_t errcap)
     e = conf_find(c, "daemon", "log_target");
     cfg->log_syslog = e && strcmp(e->value, "syslog") == 0;
     if (e && !cfg->log_syslog && strcmp(e->value, "stderr") != 0) {
-        snprintf(err, errcap, "%s:%u: log_target: '%s' is not stderr or syslog", c->origin,
-                 e->line, e->value);
+        snprintf(err, errcap, "%s:%u: log_target: '%s' is not stderr or syslog", c->origin, e->line,
+                 e->value);
         return -1;
     }
     e = conf_find(c, "daemon", "record_dir");
     cfg->record_dir = e ? e->value : NULL;
     if (!cfg->app_dir) return -1;
-    return app_sections(cfg, err, errcap);
+    if (app_sections(cfg, err, errcap) != 0) return -1;
+    return vfd_config_domains(cfg, self, err, errcap);
 }
 
-int vfd_config_load(struct vfd_config *cfg, const char *path, char *err, size_t errcap)
+int vfd_config_load(struct vfd_config *cfg, const char *path, const char *self, char *err,
+                    size_t errcap)
 {
     memset(cfg, 0, sizeof(*cfg));
     char *text;
     size_t len;
-    if (read_file(path, &text, &len, CONF_MAX_BYTES, err, errcap) != 0) return -1;
+    if (vfd_read_file(path, &text, &len, CONF_MAX_BYTES, err, errcap) != 0) return -1;
     int rc = conf_parse(&cfg->conf, path, text, len, err, errcap);
     free(text);
     if (rc != 0) return -1;
-    if (interpret(cfg, err, errcap) != 0) {
+    if (interpret(cfg, self, err, errcap) != 0) {
         vfd_config_free(cfg);
         return -1;
     }
@@ -215,6 +263,8 @@ void vfd_config_free(struct vfd_config *cfg)
         free(cfg->apps[i].name);
         free(cfg->apps[i].kv);
     }
+    for (size_t i = 0; i < cfg->n_domains; i++)
+        free(cfg->domains[i].args_buf);
     free(cfg->app_dir);
     conf_free(&cfg->conf);
     memset(cfg, 0, sizeof(*cfg));

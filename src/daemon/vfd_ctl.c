@@ -3,8 +3,9 @@
  * One request line per connection ("status", "status --json", "flows DPID
  * [--json]", "reload"); the answer starts with "OK" or "ERR message" and the
  * connection closes after it. Requests are bounded, idle clients are dropped,
- * and a slow client never blocks the daemon (replies are queued and written as
- * the socket allows).
+ * and a slow client never blocks the core (replies are queued and written as
+ * the socket allows). What a command asked a domain is cancelled when its
+ * client goes away.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,10 +22,10 @@
 #include "lib/buf.h"
 #include "lib/sock.h"
 
-#define CTL_MAX_REQ 1024
+#define CTL_MAX_REQ     1024
 #define CTL_MAX_CLIENTS 64
-#define CTL_IDLE_MS 5000
-#define CTL_MAX_REPLY (16u << 20)
+#define CTL_IDLE_MS     5000 /* for the request line; a waiting reply has its own timeouts */
+#define CTL_MAX_REPLY   (16u << 20)
 
 struct ctl_client {
     struct vfd_ctl *ctl;
@@ -32,8 +33,7 @@ struct ctl_client {
     char req[CTL_MAX_REQ + 1];
     size_t req_len;
     int answered; /* request taken; further input ignored */
-    int waiting;  /* an asynchronous reply (flows) is pending */
-    int json;
+    int waiting;  /* an answer from a domain is pending */
     struct buf out;
     uint64_t timer;
     struct ctl_client *next;
@@ -50,7 +50,7 @@ struct vfd_ctl {
 static void client_close(struct ctl_client *cl)
 {
     struct vfd_ctl *ctl = cl->ctl;
-    ofc_cancel_owner(ctl->d->ofc, cl);
+    vfd_domains_cancel_owner(ctl->d, cl);
     for (struct ctl_client **p = &ctl->clients; *p; p = &(*p)->next)
         if (*p == cl) {
             *p = cl->next;
@@ -92,17 +92,26 @@ void ctl_printf(struct ctl_client *cl, const char *fmt, ...)
     }
 }
 
+void ctl_write(struct ctl_client *cl, const char *p, size_t n)
+{
+    if (buf_append(&cl->out, p, n) != BUF_OK) cl->waiting = 0; /* over the reply cap */
+}
+
 void ctl_reply_done(struct ctl_client *cl)
 {
     cl->waiting = 0;
     client_flush(cl);
 }
 
-void ctl_reply_wait(struct ctl_client *cl) { cl->waiting = 1; }
+void ctl_reply_wait(struct ctl_client *cl)
+{
+    cl->waiting = 1;
+}
 
-struct vfd *ctl_daemon(struct ctl_client *cl) { return cl->ctl->d; }
-void ctl_set_json_mode(struct ctl_client *cl, int json) { cl->json = json; }
-int ctl_json_mode(const struct ctl_client *cl) { return cl->json; }
+struct vfd *ctl_daemon(struct ctl_client *cl)
+{
+    return cl->ctl->d;
+}
 
 static void handle_request(struct ctl_client *cl, char *line)
 {
@@ -178,10 +187,14 @@ static void client_event(struct ev_loop *loop, int fd, int events, void *ctx)
 
 static void client_idle(struct ev_loop *loop, uint64_t id, void *ctx)
 {
-    (void)loop;
     (void)id;
     struct ctl_client *cl = ctx;
     cl->timer = 0;
+    /* An answer still coming from a domain ends by its own timeout. */
+    if (cl->waiting) {
+        cl->timer = ev_timer_add(loop, CTL_IDLE_MS, 0, client_idle, cl);
+        return;
+    }
     client_close(cl);
 }
 
@@ -194,7 +207,8 @@ static void ctl_accept(struct ev_loop *loop, int fd, int events, void *ctx)
         if (cfd < 0) return;
         if (ctl->n_clients >= CTL_MAX_CLIENTS) {
             static const char busy[] = "ERR too many control clients\n";
-            if (write(cfd, busy, sizeof(busy) - 1) < 0) { /* best effort */ }
+            if (write(cfd, busy, sizeof(busy) - 1) < 0) { /* best effort */
+            }
             close(cfd);
             continue;
         }
@@ -256,7 +270,8 @@ fail:
 void vfd_ctl_free(struct vfd_ctl *ctl)
 {
     if (!ctl) return;
-    while (ctl->clients) client_close(ctl->clients);
+    while (ctl->clients)
+        client_close(ctl->clients);
     ev_fd_del(ctl->d->loop, ctl->fd);
     close(ctl->fd);
     unlink(ctl->path);

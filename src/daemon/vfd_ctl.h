@@ -1,8 +1,8 @@
 /*
  * vfd_ctl.h - between the control socket (vfd_ctl.c) and its commands
  * (vfd_ctl_cmds.c): a client's reply is built with ctl_printf; a command that
- * answers later (after a switch replied) calls ctl_reply_wait, then
- * ctl_reply_done. Pending switch requests are registered with the client as
+ * answers later (after a domain answered) calls ctl_reply_wait, then
+ * ctl_reply_done. Requests to domains are registered with the client as
  * owner, so a client that goes away cancels them.
  */
 #ifndef VF_VFD_CTL_H
@@ -20,11 +20,16 @@ struct ctl_command {
 
 const struct ctl_command *ctl_command_find(const char *name);
 void ctl_printf(struct ctl_client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Bytes as they are (a domain's answer; may be long). */
+void ctl_write(struct ctl_client *cl, const char *p, size_t n);
 void ctl_reply_wait(struct ctl_client *cl);
 void ctl_reply_done(struct ctl_client *cl);
 struct vfd *ctl_daemon(struct ctl_client *cl);
-void ctl_set_json_mode(struct ctl_client *cl, int json);
-int ctl_json_mode(const struct ctl_client *cl);
+
+/* Is p..n exactly one JSON object, closed, with nothing after it? A
+ * lexical check (strings, escapes, bracket nesting), no parse: enough that
+ * a domain's text spliced into the core's JSON cannot end the core's object. */
+int vfd_json_contained(const char *p, size_t n);
 
 /* JSON string body (without quotes) of untrusted text into dst. */
 const char *ctl_json_escape(char *dst, size_t cap, const char *s);

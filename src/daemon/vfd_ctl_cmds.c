@@ -1,6 +1,15 @@
 /*
  * vfd_ctl_cmds.c - the control commands: status, flows DPID, reload. Text for
- * people, --json for scripts; names that come from switches are escaped.
+ * people, --json for scripts.
+ *
+ * The core answers for itself (its pid, each domain's pid, state, restarts
+ * and last exit, the counters of its last STATUS) and asks a domain for what
+ * only the domain knows (switches, ports, apps, flow tables) with a
+ * CTL_REQUEST. A domain's words are kept apart from the core's: its text
+ * lines are indented under its own heading, so it cannot forge a line of the
+ * core's; its JSON is placed under "detail" only after a lexical check that
+ * it is one closed object (vfd_json_contained), so it cannot close the
+ * core's object and add keys of its own. Neither is parsed further.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +19,10 @@
 
 #include "daemon/vfd.h"
 #include "daemon/vfd_ctl.h"
+#include "lib/buf.h"
+
+#define DETAIL_MAX (8u << 20) /* one domain's JSON detail */
+#define JSON_DEPTH 64
 
 const char *ctl_json_escape(char *dst, size_t cap, const char *s)
 {
@@ -29,9 +42,31 @@ const char *ctl_json_escape(char *dst, size_t cap, const char *s)
     return dst;
 }
 
-static void fmt_dpid(uint64_t dpid, char *out, size_t cap)
+int vfd_json_contained(const char *p, size_t n)
 {
-    snprintf(out, cap, "%016" PRIx64, dpid);
+    char stack[JSON_DEPTH];
+    int depth = 0, in_str = 0, closed = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (in_str) {
+            if (c < 0x20) return 0;
+            if (c == '\\' && ++i == n) return 0;
+            if (c == '"') in_str = 0;
+            continue;
+        }
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') continue;
+        if (closed || c < 0x20 || (i == 0 && c != '{')) return 0;
+        if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (depth == JSON_DEPTH) return 0;
+            stack[depth++] = c == '{' ? '}' : ']';
+        } else if (c == '}' || c == ']') {
+            if (!depth || stack[--depth] != c) return 0;
+            closed = depth == 0;
+        }
+    }
+    return closed && !in_str;
 }
 
 /* DPID as 16 hex digits, with or without colons, or 0x-prefixed hex. */
@@ -43,10 +78,14 @@ static int parse_dpid(const char *s, uint64_t *out)
     for (; *s; s++) {
         if (*s == ':') continue;
         int d;
-        if (*s >= '0' && *s <= '9') d = *s - '0';
-        else if (*s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
-        else return -1;
+        if (*s >= '0' && *s <= '9')
+            d = *s - '0';
+        else if (*s >= 'a' && *s <= 'f')
+            d = *s - 'a' + 10;
+        else if (*s >= 'A' && *s <= 'F')
+            d = *s - 'A' + 10;
+        else
+            return -1;
         if (++digits > 16) return -1;
         v = v << 4 | (uint64_t)d;
     }
@@ -55,178 +94,221 @@ static int parse_dpid(const char *s, uint64_t *out)
     return 0;
 }
 
-struct status_ctx {
+/* ---- status ----------------------------------------------------------------------- */
+
+struct status_job {
     struct ctl_client *cl;
+    struct vfd *d;
     int json;
-    int first;
-    uint64_t now;
+    size_t next;       /* next domain to report */
+    int line_start;    /* text: the next domain byte starts a line */
+    struct buf detail; /* JSON: the domain's object, checked before use */
+    int too_big;
 };
 
-static void status_switch(struct ofc_switch *sw, void *arg)
+static void domain_heading(struct status_job *j, const struct vfd_domain *dom)
 {
-    struct status_ctx *s = arg;
-    struct ofc_switch_counters sc;
-    ofc_switch_counters(sw, &sc);
-    const struct of10_features *f = ofc_switch_features(sw);
-    char dpid[20], peer[128];
-    fmt_dpid(ofc_switch_dpid(sw), dpid, sizeof(dpid));
-    uint64_t up = (s->now - ofc_switch_connected_ms(sw)) / 1000;
-    if (s->json) {
-        ctl_printf(s->cl,
-                   "%s{\"dpid\":\"%s\",\"peer\":\"%s\",\"up_s\":%" PRIu64 ",\"msgs_in\":%" PRIu64
-                   ",\"msgs_out\":%" PRIu64 ",\"packet_ins\":%" PRIu64 ",\"queued\":%zu,\"ports\":[",
-                   s->first ? "" : ",", dpid,
-                   ctl_json_escape(peer, sizeof(peer), ofc_switch_peer(sw)), up, sc.msgs_in,
-                   sc.msgs_out, sc.packet_ins, sc.out_queued);
-    } else {
-        ctl_printf(s->cl,
-                   "  switch %s peer %s up %" PRIu64 "s msgs in %" PRIu64 " out %" PRIu64
-                   " packet_ins %" PRIu64 " queued %zu\n",
-                   dpid, ofc_switch_peer(sw), up, sc.msgs_in, sc.msgs_out, sc.packet_ins,
-                   sc.out_queued);
+    uint64_t now = ev_now_ms(j->d->loop);
+    uint64_t up = dom->pid > 0 ? (now - dom->started_ms) / 1000 : 0;
+    char exit_text[2 * sizeof(dom->last_exit)];
+    const char *kind = msg_kind_name(dom->conf->kind), *state = vfd_dom_state_name(dom->state);
+    struct brk_counters bc;
+    brk_counters(dom->brk, &bc);
+    if (j->json) {
+        ctl_printf(j->cl,
+                   "%s{\"name\":\"%s\",\"kind\":\"%s\",\"pid\":%d,\"state\":\"%s\","
+                   "\"restarts\":%u,\"uptime_s\":%" PRIu64 ",\"last_exit\":\"%s\",",
+                   j->next > 1 ? "," : "", dom->conf->name, kind, (int)dom->pid, state,
+                   dom->restarts, up,
+                   ctl_json_escape(exit_text, sizeof(exit_text), dom->last_exit));
+        ctl_printf(j->cl,
+                   "\"sockets\":{\"open\":%zu,\"held_listeners\":%zu,\"accepted\":%" PRIu64
+                   ",\"connects\":%" PRIu64 ",\"denied\":%" PRIu64 "},\"reported\":{",
+                   bc.open, bc.held, bc.accepted, bc.connects, bc.denied);
+        for (unsigned i = 0; i < dom->stats.count; i++)
+            ctl_printf(j->cl, "%s\"%s\":%" PRIu64, i ? "," : "", dom->stats.stats[i].key,
+                       dom->stats.stats[i].value);
+        ctl_printf(j->cl, "},\"detail\":");
+        return;
     }
-    for (size_t i = 0; f && i < f->n_ports; i++) {
-        const struct of10_phy_port *p = &f->ports[i];
-        char name[128];
-        ctl_json_escape(name, sizeof(name), p->name);
-        const char *link = (p->state & OFPPS10_LINK_DOWN) ? "down" : "up";
-        if (s->json)
-            ctl_printf(s->cl, "%s{\"port\":%u,\"name\":\"%s\",\"link\":\"%s\"}", i ? "," : "",
-                       p->port_no, name, link);
+    ctl_printf(j->cl, "domain %s: kind %s pid %d state %s restarts %u up %" PRIu64 "s\n",
+               dom->conf->name, kind, (int)dom->pid, state, dom->restarts, up);
+    if (dom->last_exit[0]) ctl_printf(j->cl, "  last exit: %s\n", dom->last_exit);
+    ctl_printf(j->cl,
+               "  sockets: %zu open, %zu listeners held; accepted %" PRIu64 ", connects %" PRIu64
+               ", denied by policy %" PRIu64 "\n",
+               bc.open, bc.held, bc.accepted, bc.connects, bc.denied);
+    if (dom->stats.count) {
+        ctl_printf(j->cl, "  reported:");
+        for (unsigned i = 0; i < dom->stats.count; i++)
+            ctl_printf(j->cl, " %s=%" PRIu64, dom->stats.stats[i].key, dom->stats.stats[i].value);
+        ctl_printf(j->cl, "\n");
+    }
+}
+
+static void status_chunk(void *ctx, const struct msg_ctl_reply *chunk, unsigned seq,
+                         const char *reason);
+
+/* Report the remaining domains; async: called from an answer (the client
+ * waits), not from cmd_status itself (which must not end its client). */
+static void status_next(struct status_job *j, int async)
+{
+    while (j->next < j->d->n_domains) {
+        struct vfd_domain *dom = &j->d->domains[j->next++];
+        domain_heading(j, dom);
+        j->line_start = 1;
+        buf_free(&j->detail);
+        buf_init(&j->detail, DETAIL_MAX);
+        j->too_big = 0;
+        struct msg_ctl_request rq = {.command = MSG_CTL_STATUS, .json = (uint8_t)j->json};
+        if (dom->state == VFD_DOM_RUNNING &&
+            vfd_domain_ctl(dom, &rq, status_chunk, j, j->cl) == 0) {
+            if (!async) ctl_reply_wait(j->cl);
+            return; /* continued in status_chunk */
+        }
+        ctl_printf(j->cl, j->json ? "null}" : "");
+    }
+    struct ctl_client *cl = j->cl;
+    if (j->json) ctl_printf(cl, "]}\n");
+    buf_free(&j->detail);
+    free(j);
+    if (async) ctl_reply_done(cl);
+}
+
+/* Text of a domain: each of its lines indented two spaces by the core. */
+static void indent_write(struct status_job *j, const char *p, size_t n)
+{
+    while (n) {
+        if (j->line_start) ctl_write(j->cl, "  ", 2);
+        const char *nl = memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) + 1 : n;
+        ctl_write(j->cl, p, k);
+        j->line_start = nl != NULL;
+        p += k;
+        n -= k;
+    }
+}
+
+static void status_chunk(void *ctx, const struct msg_ctl_reply *chunk, unsigned seq,
+                         const char *reason)
+{
+    (void)seq;
+    struct status_job *j = ctx;
+    if (!chunk && !reason) { /* the client went away */
+        buf_free(&j->detail);
+        free(j);
+        return;
+    }
+    if (!chunk) {
+        if (j->json)
+            ctl_printf(j->cl, "null}");
         else
-            ctl_printf(s->cl, "    port %u %s link %s\n", p->port_no, name, link);
+            ctl_printf(j->cl, "%s  (no detail: %s)\n", j->line_start ? "" : "\n", reason);
+        status_next(j, 1);
+        return;
     }
-    if (s->json) ctl_printf(s->cl, "]}");
-    s->first = 0;
+    if (!j->json) {
+        indent_write(j, chunk->text, chunk->text_len);
+    } else if (buf_append(&j->detail, chunk->text, chunk->text_len) != BUF_OK) {
+        j->too_big = 1;
+    }
+    if (!chunk->final) return;
+    if (j->json) {
+        int ok = !chunk->error && !j->too_big &&
+                 vfd_json_contained((const char *)buf_data(&j->detail), buf_len(&j->detail));
+        if (ok)
+            ctl_write(j->cl, (const char *)buf_data(&j->detail), buf_len(&j->detail));
+        else
+            log_warn(&j->d->log, "ctl",
+                     "status detail of domain %s is not one JSON object: "
+                     "left out",
+                     j->d->domains[j->next - 1].conf->name);
+        ctl_printf(j->cl, ok ? "}" : "null}");
+    } else if (!j->line_start) {
+        ctl_write(j->cl, "\n", 1);
+    }
+    status_next(j, 1);
 }
 
 static void cmd_status(struct ctl_client *cl, char **argv, int json)
 {
     (void)argv;
     struct vfd *d = ctl_daemon(cl);
-    struct ofc_counters c;
-    struct lof_status ls;
-    ofc_counters(d->ofc, &c);
-    lof_status(d->lof, &ls);
-    uint64_t now = ev_now_ms(d->loop);
-    char apps[512] = "", err[600];
-    for (size_t i = 0; i < ls.n_apps && i < 32; i++)
-        snprintf(apps + strlen(apps), sizeof(apps) - strlen(apps), "%s%s%s%s", i ? "," : "",
-                 json ? "\"" : "", ls.app_names[i], json ? "\"" : "");
+    struct status_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        ctl_printf(cl, "ERR out of memory\n");
+        return;
+    }
+    *j = (struct status_job){.cl = cl, .d = d, .json = json};
+    buf_init(&j->detail, DETAIL_MAX);
+    uint64_t up = (ev_now_ms(d->loop) - d->started_ms) / 1000;
+    char err[2 * sizeof(d->last_reload_error)];
     ctl_printf(cl, "OK\n");
     if (json) {
         ctl_printf(cl,
-                   "{\"pid\":%d,\"uptime_s\":%" PRIu64 ",\"apps\":[%s],\"generation\":%u,"
-                   "\"reloads_ok\":%u,\"reloads_failed\":%u,\"last_reload_error\":\"%s\","
-                   "\"lua_mem\":%zu,\"lua_mem_cap\":%zu,\"lua_budget_trips\":%" PRIu64
-                   ",\"lua_handler_errors\":%" PRIu64 ",",
-                   (int)getpid(), (now - d->started_ms) / 1000, apps, ls.generation,
-                   d->reloads_ok, d->reloads_failed,
-                   ctl_json_escape(err, sizeof(err), d->last_reload_error), ls.mem_used,
-                   ls.mem_cap, ls.budget_trips, ls.handler_errors);
-        ctl_printf(cl,
-                   "\"counters\":{\"accepted\":%" PRIu64 ",\"handshakes\":%" PRIu64
-                   ",\"disconnects\":%" PRIu64 ",\"msgs_in\":%" PRIu64 ",\"msgs_out\":%" PRIu64
-                   ",\"packet_ins\":%" PRIu64 ",\"bad_msgs\":%" PRIu64
-                   ",\"echo_timeouts\":%" PRIu64 ",\"overflow_drops\":%" PRIu64 "},"
-                   "\"switches\":[",
-                   c.accepted, c.handshakes, c.disconnects, c.msgs_in, c.msgs_out, c.packet_ins,
-                   c.bad_msgs, c.echo_timeouts, c.overflow_drops);
+                   "{\"pid\":%d,\"uptime_s\":%" PRIu64 ",\"reloads_ok\":%u,\"reloads_failed\":%u,"
+                   "\"last_reload_error\":\"%s\",\"domains\":[",
+                   (int)getpid(), up, d->reloads_ok, d->reloads_failed,
+                   ctl_json_escape(err, sizeof(err), d->last_reload_error));
     } else {
-        ctl_printf(cl, "visorflowd pid %d up %" PRIu64 "s\n", (int)getpid(),
-                   (now - d->started_ms) / 1000);
-        ctl_printf(cl,
-                   "apps: %s (generation %u; reloads ok %u, failed %u; lua memory %zu of %zu "
-                   "bytes; budget trips %" PRIu64 ", handler errors %" PRIu64 ")\n",
-                   apps, ls.generation, d->reloads_ok, d->reloads_failed, ls.mem_used,
-                   ls.mem_cap, ls.budget_trips, ls.handler_errors);
+        ctl_printf(cl, "visorflowd pid %d up %" PRIu64 "s\n", (int)getpid(), up);
+        ctl_printf(cl, "app reloads: ok %u, failed %u\n", d->reloads_ok, d->reloads_failed);
         if (d->last_reload_error[0])
             ctl_printf(cl, "last reload error: %s\n", d->last_reload_error);
-        ctl_printf(cl,
-                   "counters: accepted %" PRIu64 " handshakes %" PRIu64 " disconnects %" PRIu64
-                   " msgs_in %" PRIu64 " msgs_out %" PRIu64 " packet_ins %" PRIu64
-                   " bad_msgs %" PRIu64 " echo_timeouts %" PRIu64 " overflow_drops %" PRIu64 "\n",
-                   c.accepted, c.handshakes, c.disconnects, c.msgs_in, c.msgs_out, c.packet_ins,
-                   c.bad_msgs, c.echo_timeouts, c.overflow_drops);
-        ctl_printf(cl, "switches: %zu\n", ofc_switch_count(d->ofc));
     }
-    struct status_ctx s = {cl, json, 1, now};
-    ofc_foreach_switch(d->ofc, status_switch, &s);
-    if (json) ctl_printf(cl, "]}\n");
+    status_next(j, 0);
 }
 
-struct flows_req {
-    int json;
-};
+/* ---- flows ------------------------------------------------------------------------- */
 
-static void flows_reply(struct ofc_switch *sw, int status, const struct of10_msg *const *parts,
-                        size_t nparts, void *ctx)
+/* The domain's answer goes to the client as it is, under the core's
+ * OK / ERR line. */
+static void flows_chunk(void *ctx, const struct msg_ctl_reply *chunk, unsigned seq,
+                        const char *reason)
 {
     struct ctl_client *cl = ctx;
-    int json = ctl_json_mode(cl);
-    (void)sw;
-    if (status != OFC_REPLY_OK) {
-        static const char *const why[] = {"ok", "switch answered with an error", "timed out",
-                                          "switch disconnected", "reply too large"};
-        ctl_printf(cl, "ERR flow stats: %s\n", why[status <= 4 ? status : 1]);
+    if (!chunk && !reason) return; /* the client went away */
+    if (!chunk) {
+        if (seq == 0)
+            ctl_printf(cl, "ERR %s\n", reason);
+        else
+            ctl_printf(cl, "\n(answer cut short: %s)\n", reason);
         ctl_reply_done(cl);
         return;
     }
-    ctl_printf(cl, json ? "OK\n[" : "OK\n");
-    int first = 1;
-    for (size_t p = 0; p < nparts; p++) {
-        const struct of10_stats_reply *r = &parts[p]->u.stats_reply;
-        for (size_t i = 0; i < r->u.flow.n; i++) {
-            const struct of10_flow_stats *f = &r->u.flow.v[i];
-            char match[1024], acts[1024];
-            of10_match_print(&f->match, match, sizeof(match));
-            of10_actions_print(&f->actions, acts, sizeof(acts));
-            if (json)
-                ctl_printf(cl,
-                           "%s{\"table\":%u,\"priority\":%u,\"match\":\"%s\",\"actions\":\"%s\","
-                           "\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-                           ",\"duration_s\":%u,\"idle_timeout\":%u,\"hard_timeout\":%u,"
-                           "\"cookie\":%" PRIu64 "}",
-                           first ? "" : ",", f->table_id, f->priority, match, acts,
-                           f->packet_count, f->byte_count, f->duration_sec, f->idle_timeout,
-                           f->hard_timeout, f->cookie);
-            else
-                ctl_printf(cl,
-                           "table=%u priority=%u %s%sactions=%s n_packets=%" PRIu64
-                           " n_bytes=%" PRIu64 " duration=%us idle_timeout=%u\n",
-                           f->table_id, f->priority, match, match[0] ? " " : "", acts,
-                           f->packet_count, f->byte_count, f->duration_sec, f->idle_timeout);
-            first = 0;
-        }
-    }
-    if (json) ctl_printf(cl, "]\n");
-    ctl_reply_done(cl);
+    if (seq == 0) ctl_printf(cl, chunk->error ? "ERR " : "OK\n");
+    ctl_write(cl, chunk->text, chunk->text_len);
+    if (chunk->final) ctl_reply_done(cl);
 }
 
 static void cmd_flows(struct ctl_client *cl, char **argv, int json)
 {
     struct vfd *d = ctl_daemon(cl);
-    uint64_t dpid;
-    if (parse_dpid(argv[0], &dpid) != 0) {
+    struct msg_ctl_request rq = {.command = MSG_CTL_FLOWS, .json = (uint8_t)json};
+    if (parse_dpid(argv[0], &rq.dpid) != 0) {
         ctl_printf(cl, "ERR bad DPID '%.32s' (up to 16 hex digits, colons allowed)\n", argv[0]);
         return;
     }
-    struct ofc_switch *sw = ofc_switch_find(d->ofc, dpid);
-    if (!sw) {
-        ctl_printf(cl, "ERR no switch with DPID %016" PRIx64 " is connected\n", dpid);
-        return;
-    }
-    struct of10_msg m = {.version = OFP10_VERSION, .type = OFPT10_STATS_REQUEST};
-    m.u.stats_request.type = OFPST10_FLOW;
-    of10_match_init_catchall(&m.u.stats_request.u.flow.match);
-    m.u.stats_request.u.flow.table_id = 0xff;
-    m.u.stats_request.u.flow.out_port = OFPP10_NONE;
-    ctl_set_json_mode(cl, json);
-    if (ofc_request(sw, &m, flows_reply, cl, cl) == 0) {
-        ctl_printf(cl, "ERR could not send the request to the switch\n");
+    struct vfd_domain *dom = vfd_domain_find(d, MSG_KIND_OF);
+    if (!dom || vfd_domain_ctl(dom, &rq, flows_chunk, cl, cl) != 0) {
+        ctl_printf(cl, "ERR domain of is not running (%s)\n",
+                   dom ? vfd_dom_state_name(dom->state) : "not configured");
         return;
     }
     ctl_reply_wait(cl);
+}
+
+/* ---- reload ------------------------------------------------------------------------ */
+
+static void reload_done(void *ctx, const char *err)
+{
+    struct ctl_client *cl = ctx;
+    struct vfd *d = ctl_daemon(cl);
+    if (err)
+        ctl_printf(cl, "ERR reload failed, previous apps keep running: %s\n", err);
+    else
+        ctl_printf(cl, "OK\nreloaded %zu apps\n", d->apps_live ? d->apps_live->n : (size_t)0);
+    ctl_reply_done(cl);
 }
 
 static void cmd_reload(struct ctl_client *cl, char **argv, int json)
@@ -234,14 +316,13 @@ static void cmd_reload(struct ctl_client *cl, char **argv, int json)
     (void)argv;
     (void)json;
     struct vfd *d = ctl_daemon(cl);
-    char err[512];
-    if (vfd_apps_load(d, err, sizeof(err)) == 0) {
-        log_info(&d->log, "daemon", "apps reloaded by visorflowctl");
-        ctl_printf(cl, "OK\nreloaded %zu apps\n", d->cfg.n_apps);
-    } else {
-        log_error(&d->log, "daemon", "reload failed, previous apps keep running: %s", err);
+    char err[MSG_VALUE_MAX];
+    if (vfd_apps_reload(d, reload_done, cl, cl, err, sizeof(err)) != 0) {
+        log_error(&d->log, "apps", "reload failed, previous apps keep running: %s", err);
         ctl_printf(cl, "ERR reload failed, previous apps keep running: %s\n", err);
+        return;
     }
+    ctl_reply_wait(cl);
 }
 
 static const struct ctl_command ctl_commands[] = {

@@ -45,7 +45,12 @@ int sock_set_cloexec(int fd)
 
 int sock_set_nodelay(int fd)
 {
-    int one = 1;
+    /* Look first: a sandboxed domain may read options (getsockopt) but not
+     * set them, and the core sets TCP_NODELAY on every socket it hands over,
+     * so in a domain this never reaches setsockopt. */
+    int one = 1, cur = 0;
+    socklen_t len = sizeof(cur);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &cur, &len) == 0 && cur) return SOCK_OK;
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ? SOCK_ERR : SOCK_OK;
 }
 

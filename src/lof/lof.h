@@ -53,6 +53,11 @@ struct lof_host {
     /* app output records, e.g. flowmon's CSV rows: stream "flowmon", one line
      * without its newline. NULL: records are dropped. */
     void (*record)(void *ctx, const char *app, const char *stream, const char *line);
+    /* Called while an app's environment is built, with that table on top of
+     * L's stack (leave it there): the host may add what only it can offer
+     * (a protection domain adds the `socket` module). Runs protected: a Lua
+     * error fails the load. NULL: nothing is added. */
+    void (*open_env)(void *ctx, lua_State *L, const char *app);
 };
 
 /* NULL on allocation failure. lim NULL: vlua's defaults; host NULL: no host

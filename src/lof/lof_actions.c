@@ -5,6 +5,7 @@
  * back in flow stats, so what an app reads it can send again. Errors name the
  * entry: "flow_mod: actions[2].set_vlan_pcp: expected an integer 0..7, got 9".
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,31 +33,122 @@ static uint16_t default_max_len(uint16_t port)
     return port == OFPP10_CONTROLLER ? 0xffff : 0;
 }
 
-/* The action named in the table at idx (one key, plus max_len next to
- * output): its OFPAT10 type. */
-static int action_type(lua_State *L, int idx, const char *path, int *has_max_len)
+/* Where an action sits, for error messages: the list's path ("flow_mod:
+ * actions") and the entry's 1-based index in it (0: a lone action). Paths
+ * are formatted only when there is an error to report, or for the rare
+ * actions below that take addresses or an enqueue table: flow_mods and
+ * packet_outs come by the packet. */
+struct apath {
+    const char *base;
+    int index;
+};
+
+static void entry_path(const struct apath *p, char fp[128])
 {
+    if (p->index)
+        snprintf(fp, 128, "%s[%d]", p->base, p->index);
+    else
+        snprintf(fp, 128, "%s", p->base);
+}
+
+static void field_path(const struct apath *p, const char *k, char fp[160])
+{
+    char e[128];
+    entry_path(p, e);
+    snprintf(fp, 160, "%s.%s", e, k);
+}
+
+/* What lof_check_int accepts, without a path: the caller formats one only
+ * when this says no, and lof_check_int then raises the error. */
+static bool int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
+{
+    int isint = 0;
+    if (lua_type(L, idx) != LUA_TNUMBER) return false;
+    *v = lua_tointegerx(L, idx, &isint);
+    return isint && *v >= min && *v <= max;
+}
+
+/* What lof_check_port accepts: a number 0..0xffff or a reserved port's name. */
+static bool port_ok(lua_State *L, int idx, uint16_t *port)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        for (uint32_t p = OFPP10_IN_PORT; p <= OFPP10_NONE; p++) {
+            const char *n = lof_port_name((uint16_t)p);
+            if (n && n[0] == s[0] && strcmp(n, s) == 0) {
+                *port = (uint16_t)p;
+                return true;
+            }
+        }
+        return false;
+    }
+    lua_Integer v;
+    if (!int_ok(L, idx, 0, 0xffff, &v)) return false;
+    *port = (uint16_t)v;
+    return true;
+}
+
+static uint16_t field_port(lua_State *L, int idx, const struct apath *p, const char *k)
+{
+    uint16_t port;
+    if (port_ok(L, idx, &port)) return port;
+    char fp[160];
+    field_path(p, k, fp);
+    return lof_check_port(L, idx, fp); /* raises */
+}
+
+static lua_Integer field_int(lua_State *L, int idx, const struct apath *p, const char *k,
+                             lua_Integer min, lua_Integer max)
+{
+    lua_Integer v;
+    if (int_ok(L, idx, min, max, &v)) return v;
+    char fp[160];
+    field_path(p, k, fp);
+    return lof_check_int(L, idx, fp, min, max); /* raises */
+}
+
+/* The action named in the table at idx (one key, plus max_len next to
+ * output): its OFPAT10 type. The walk also parks the two values in the
+ * stack slots slot (the argument) and slot + 1 (max_len), which the caller
+ * filled with nil: what lua_getfield would give for a table without a
+ * metatable, without looking the names up again. */
+static int action_type(lua_State *L, int idx, const struct apath *p, int *has_max_len, int slot)
+{
+    char path[128];
     int type = -1;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        size_t kl = 0;
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &kl) : NULL;
         int t = 0;
-        while (k && action_keys[t] && strcmp(k, action_keys[t]) != 0)
+        while (k && action_keys[t] && (action_keys[t][0] != k[0] || strcmp(k, action_keys[t]) != 0))
             t++;
-        if (k && strcmp(k, "max_len") == 0)
+        /* a name with a NUL inside passes strcmp, but lua_getfield would not find it */
+        bool exact = k && strlen(k) == kl;
+        if (k && k[0] == 'm' && strcmp(k, "max_len") == 0) {
             *has_max_len = 1;
-        else if (!k || !action_keys[t])
+            if (exact) lua_copy(L, -1, slot + 1);
+        } else if (!k || !action_keys[t]) {
+            entry_path(p, path);
             luaL_error(L, "%s: unknown action '%s'", path, k ? k : luaL_typename(L, -2));
-        else if (type >= 0)
+        } else if (type >= 0) {
+            entry_path(p, path);
             luaL_error(L, "%s: one action per table, got '%s' and '%s'", path, action_keys[type],
                        k);
-        else
+        } else {
             type = t;
+            if (exact) lua_copy(L, -1, slot);
+        }
         lua_pop(L, 1);
     }
-    if (type < 0) luaL_error(L, "%s: empty action table", path);
-    if (*has_max_len && type != OFPAT10_OUTPUT)
+    if (type < 0) {
+        entry_path(p, path);
+        luaL_error(L, "%s: empty action table", path);
+    }
+    if (*has_max_len && type != OFPAT10_OUTPUT) {
+        entry_path(p, path);
         luaL_error(L, "%s: max_len goes only with output", path);
+    }
     return type;
 }
 
@@ -76,74 +168,113 @@ static void enqueue_arg(lua_State *L, const char *path, struct of10_action *a)
     lua_pop(L, 2);
 }
 
+/* A lazy table (the packet tables of lof_api_pkt.c) becomes the plain table
+ * it stands for before it is read raw (vlua_sandbox.c). */
+static void settle(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx)) return;
+    lua_pushliteral(L, "__vf_settle");
+    if (lua_rawget(L, -2) == LUA_TFUNCTION) {
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 0);
+        lua_pop(L, 1);
+    } else {
+        lua_pop(L, 2);
+    }
+}
+
 /* One action table {name = argument}. */
-static void action_table(lua_State *L, int idx, const char *path, struct of10_action *a)
+static void action_table(lua_State *L, int idx, const struct apath *p, struct of10_action *a)
 {
     char fp[160];
     int has_max_len = 0;
-    int type = action_type(L, idx, path, &has_max_len);
-    snprintf(fp, sizeof fp, "%s.%s", path, action_keys[type]);
+    settle(L, idx);
+    luaL_checkstack(L, 6, "actions");
+    lua_pushnil(L);
+    lua_pushnil(L);
+    int slot = lua_gettop(L) - 1; /* the argument, max_len */
+    int type = action_type(L, idx, p, &has_max_len, slot);
+    const char *name = action_keys[type];
     memset(a, 0, sizeof *a);
     a->type = (uint16_t)type;
-    lua_getfield(L, idx, action_keys[type]); /* the argument */
-    switch (type) {
-    case OFPAT10_OUTPUT: {
-        uint16_t port = lof_check_port(L, -1, fp);
-        uint16_t ml = default_max_len(port);
+    if (lua_getmetatable(L, idx)) { /* __index may answer: ask as a user would */
+        lua_pop(L, 1);
+        lua_getfield(L, idx, name);
+        lua_replace(L, slot);
         if (has_max_len) {
             lua_getfield(L, idx, "max_len");
-            snprintf(fp, sizeof fp, "%s.max_len", path);
-            ml = (uint16_t)lof_check_int(L, -1, fp, 0, 0xffff);
-            lua_pop(L, 1);
+            lua_replace(L, slot + 1);
         }
+    }
+    lua_pushvalue(L, slot); /* the argument, on top as the cases below want it */
+    switch (type) {
+    case OFPAT10_OUTPUT: {
+        uint16_t port = field_port(L, -1, p, name);
+        uint16_t ml = default_max_len(port);
+        if (has_max_len) ml = (uint16_t)field_int(L, slot + 1, p, "max_len", 0, 0xffff);
         output_action(a, port, ml);
         break;
     }
     case OFPAT10_SET_VLAN_VID:
-        a->u.vlan_vid = (uint16_t)lof_check_int(L, -1, fp, 0, 4095);
+        a->u.vlan_vid = (uint16_t)field_int(L, -1, p, name, 0, 4095);
         break;
     case OFPAT10_SET_VLAN_PCP:
-        a->u.vlan_pcp = (uint8_t)lof_check_int(L, -1, fp, 0, 7);
+        a->u.vlan_pcp = (uint8_t)field_int(L, -1, p, name, 0, 7);
         break;
     case OFPAT10_STRIP_VLAN:
-        if (!lua_isboolean(L, -1) || !lua_toboolean(L, -1)) luaL_error(L, "%s: expected true", fp);
+        if (!lua_isboolean(L, -1) || !lua_toboolean(L, -1)) {
+            field_path(p, name, fp);
+            luaL_error(L, "%s: expected true", fp);
+        }
         break;
     case OFPAT10_SET_DL_SRC:
     case OFPAT10_SET_DL_DST:
+        field_path(p, name, fp);
         lof_check_mac(L, -1, fp, a->u.dl_addr);
         break;
     case OFPAT10_SET_NW_SRC:
     case OFPAT10_SET_NW_DST:
+        field_path(p, name, fp);
         a->u.nw_addr = lof_check_ipv4(L, -1, fp, NULL);
         break;
     case OFPAT10_SET_NW_TOS: {
-        lua_Integer v = lof_check_int(L, -1, fp, 0, 255);
-        if (v & 3) luaL_error(L, "%s: the low 2 bits (ECN) must be 0, got %I", fp, v);
+        lua_Integer v = field_int(L, -1, p, name, 0, 255);
+        if (v & 3) {
+            field_path(p, name, fp);
+            luaL_error(L, "%s: the low 2 bits (ECN) must be 0, got %I", fp, v);
+        }
         a->u.nw_tos = (uint8_t)v;
         break;
     }
     case OFPAT10_SET_TP_SRC:
     case OFPAT10_SET_TP_DST:
-        a->u.tp_port = (uint16_t)lof_check_int(L, -1, fp, 0, 0xffff);
+        a->u.tp_port = (uint16_t)field_int(L, -1, p, name, 0, 0xffff);
         break;
     default: /* OFPAT10_ENQUEUE */
+        field_path(p, name, fp);
         enqueue_arg(L, fp, a);
         break;
     }
-    lua_pop(L, 1);
+    lua_pop(L, 3);
 }
 
 /* One list entry: a port (number or name) means output to it. */
-static void action_entry(lua_State *L, int idx, const char *path, struct of10_action *a)
+static void action_entry(lua_State *L, int idx, const struct apath *p, struct of10_action *a)
 {
+    char path[128];
     int t = lua_type(L, idx);
     if (t == LUA_TNUMBER || t == LUA_TSTRING) {
-        uint16_t port = lof_check_port(L, idx, path);
+        uint16_t port;
+        if (!port_ok(L, idx, &port)) {
+            entry_path(p, path);
+            port = lof_check_port(L, idx, path); /* raises */
+        }
         memset(a, 0, sizeof *a);
         output_action(a, port, default_max_len(port));
     } else if (t == LUA_TTABLE) {
-        action_table(L, lua_absindex(L, idx), path, a);
+        action_table(L, lua_absindex(L, idx), p, a);
     } else {
+        entry_path(p, path);
         luaL_error(L, "%s: expected an action table or a port, got %s", path,
                    luaL_typename(L, idx));
     }
@@ -152,16 +283,17 @@ static void action_entry(lua_State *L, int idx, const char *path, struct of10_ac
 size_t lof_actions_from_lua(lua_State *L, int idx, const char *path, struct of10_action *v,
                             size_t cap)
 {
-    char fp[128];
+    struct apath p = {path, 0};
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
     case LUA_TNONE:
         return 0; /* drop */
     case LUA_TTABLE:
+        settle(L, idx);
         break;
     default:
-        action_entry(L, idx, path, &v[0]);
+        action_entry(L, idx, &p, &v[0]);
         return 1;
     }
     /* A table is either one action ({output = 2}) or a list of them. */
@@ -172,7 +304,7 @@ size_t lof_actions_from_lua(lua_State *L, int idx, const char *path, struct of10
         lua_pushnil(L);
         if (lua_next(L, idx)) { /* non-empty, no [1]: a single action */
             lua_pop(L, 2);
-            action_entry(L, idx, path, &v[0]);
+            action_entry(L, idx, &p, &v[0]);
             return 1;
         } /* empty: lua_next left nothing; {} means drop */
     }
@@ -187,8 +319,8 @@ size_t lof_actions_from_lua(lua_State *L, int idx, const char *path, struct of10
     if ((size_t)n > cap) luaL_error(L, "%s: more than %d actions", path, (int)cap);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, idx, i);
-        snprintf(fp, sizeof fp, "%s[%d]", path, (int)i);
-        action_entry(L, -1, fp, &v[i - 1]);
+        p.index = (int)i;
+        action_entry(L, -1, &p, &v[i - 1]);
         lua_pop(L, 1);
     }
     return (size_t)n;

@@ -6,6 +6,8 @@
  * bad input raises an error naming the field, while a switch that is gone or
  * a full output queue is an ordinary outcome: nil plus a message.
  */
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +30,9 @@ static int send_msg(lua_State *L, struct ofc_switch *sw, struct of10_msg *m, con
 {
     uint32_t e = of10_validate(m);
     if (e) return luaL_error(L, "%s: invalid message (%s)", what, of10_err_name(e));
-    if (!of10_encoded_len(m)) return luaL_error(L, "%s: message longer than 65535 bytes", what);
+    /* (of10_validate refuses a message longer than 65535 bytes too: it was
+     * checked a second time here through of10_encoded_len, which validates
+     * again, per message) */
     refuse_while_loading(L, what);
     if (!sw) {
         lua_pushnil(L);
@@ -44,38 +48,80 @@ static int send_msg(lua_State *L, struct ofc_switch *sw, struct of10_msg *m, con
     return 1;
 }
 
+/* What lof_check_int / lof_check_port accept, without a path: the path is
+ * formatted only when these say no, and lof_check_* then raises the error
+ * (flow_mod runs for every packet an app installs a flow for). */
+static bool int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
+{
+    int isint = 0;
+    if (lua_type(L, idx) != LUA_TNUMBER) return false;
+    *v = lua_tointegerx(L, idx, &isint);
+    return isint && *v >= min && *v <= max;
+}
+
+static bool port_ok(lua_State *L, int idx, uint16_t *port)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        for (uint32_t p = OFPP10_IN_PORT; p <= OFPP10_NONE; p++) {
+            const char *n = lof_port_name((uint16_t)p);
+            if (n && n[0] == s[0] && strcmp(n, s) == 0) {
+                *port = (uint16_t)p;
+                return true;
+            }
+        }
+        return false;
+    }
+    lua_Integer v;
+    if (!int_ok(L, idx, 0, 0xffff, &v)) return false;
+    *port = (uint16_t)v;
+    return true;
+}
+
+/* The value at vidx as an integer field k (nil: def). */
+static lua_Integer int_value(lua_State *L, int vidx, const char *what, const char *k,
+                             lua_Integer min, lua_Integer max, lua_Integer def)
+{
+    lua_Integer v;
+    if (lua_isnil(L, vidx)) return def;
+    if (int_ok(L, vidx, min, max, &v)) return v;
+    char path[96];
+    snprintf(path, sizeof path, "%s: %s", what, k);
+    return lof_check_int(L, vidx, path, min, max); /* raises */
+}
+
+static uint16_t port_value(lua_State *L, int vidx, const char *what, const char *k, uint16_t def)
+{
+    uint16_t v;
+    if (lua_isnil(L, vidx)) return def;
+    if (port_ok(L, vidx, &v)) return v;
+    char path[96];
+    snprintf(path, sizeof path, "%s: %s", what, k);
+    return lof_check_port(L, vidx, path); /* raises */
+}
+
+static int flag_value(lua_State *L, int vidx, const char *what, const char *k)
+{
+    int t = lua_type(L, vidx);
+    if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+        luaL_error(L, "%s: %s: expected a boolean, got %s", what, k, luaL_typename(L, vidx));
+    return lua_toboolean(L, vidx);
+}
+
 /* Optional integer field of the table at idx, or def when absent. */
 static lua_Integer opt_field(lua_State *L, int idx, const char *what, const char *k,
                              lua_Integer min, lua_Integer max, lua_Integer def)
 {
-    char path[96];
-    lua_Integer v = def;
-    if (lua_getfield(L, idx, k) != LUA_TNIL) {
-        snprintf(path, sizeof path, "%s: %s", what, k);
-        v = lof_check_int(L, -1, path, min, max);
-    }
+    lua_getfield(L, idx, k);
+    lua_Integer v = int_value(L, -1, what, k, min, max, def);
     lua_pop(L, 1);
     return v;
 }
 
 static uint16_t opt_port_field(lua_State *L, int idx, const char *what, const char *k, uint16_t def)
 {
-    char path[96];
-    uint16_t v = def;
-    if (lua_getfield(L, idx, k) != LUA_TNIL) {
-        snprintf(path, sizeof path, "%s: %s", what, k);
-        v = lof_check_port(L, -1, path);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-static int opt_flag(lua_State *L, int idx, const char *what, const char *k)
-{
-    int t = lua_getfield(L, idx, k);
-    if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-        luaL_error(L, "%s: %s: expected a boolean, got %s", what, k, luaL_typename(L, -1));
-    int v = lua_toboolean(L, -1);
+    lua_getfield(L, idx, k);
+    uint16_t v = port_value(L, -1, what, k, def);
     lua_pop(L, 1);
     return v;
 }
@@ -86,55 +132,162 @@ static void check_spec(lua_State *L, int idx, const char *what)
         luaL_error(L, "%s: expected a table, got %s", what, luaL_typename(L, idx));
 }
 
+/* The names as interned Lua strings, made once per state and kept in the
+ * registry under tag: short strings are interned, so while these live any
+ * key equal to names[i] is that very object, and a pointer comparison
+ * recognises it. Returns their addresses. */
+static const char *const *interned(lua_State *L, const void *tag, const char *const *names, int n)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, tag) != LUA_TUSERDATA) {
+        lua_pop(L, 1);
+        const char **p = lua_newuserdatauv(L, (size_t)n * sizeof *p, 1);
+        lua_createtable(L, n, 0);
+        for (int i = 0; i < n; i++) {
+            p[i] = lua_pushstring(L, names[i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_setiuservalue(L, -2, 1);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, tag);
+    }
+    const char *const *p = lua_touserdata(L, -1);
+    lua_pop(L, 1); /* the registry keeps it */
+    return p;
+}
+
+/* A spec table's fields, each in a stack slot: base + i for keys[i]. Without
+ * a metatable one raw walk checks the keys exactly as lof_check_fields does
+ * and fills the slots; with one, spec_at asks the table field by field
+ * (lua_getfield), when the field is needed, as a user's own lookups would. */
+struct spec {
+    int idx, base;
+    bool ask;
+    const char *const *keys;
+};
+
+static void spec_open(lua_State *L, struct spec *sp, int idx, const char *what,
+                      const char *const *keys, const void *tag, int n)
+{
+    sp->idx = idx;
+    sp->keys = keys;
+    luaL_checkstack(L, n + 4, what);
+    sp->base = lua_gettop(L) + 1;
+    lua_settop(L, sp->base + n - 1);
+    sp->ask = lua_getmetatable(L, idx);
+    if (sp->ask) {
+        lua_pop(L, 1);
+        lof_check_fields(L, idx, what, keys);
+        return;
+    }
+    const char *const *kp = interned(L, tag, keys, n);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) { /* key, value */
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "%s: unexpected %s key (fields are named)", what, luaL_typename(L, -2));
+        size_t kl;
+        const char *k = lua_tolstring(L, -2, &kl);
+        int i = 0;
+        while (i < n && kp[i] != k)
+            i++;
+        if (i < n) {
+            lua_replace(L, sp->base + i);
+            continue;
+        }
+        /* not a name: unknown, unless it has a NUL inside after a name
+         * ("match\0x"), which passes a C-string comparison but is found by
+         * no lookup */
+        i = 0;
+        while (i < n && (keys[i][0] != k[0] || strcmp(k, keys[i]) != 0))
+            i++;
+        if (i == n || strlen(k) == kl) luaL_error(L, "%s: unknown field '%s'", what, k);
+        lua_pop(L, 1);
+    }
+}
+
+/* The stack index of field i of the spec. */
+static int spec_at(lua_State *L, const struct spec *sp, int i)
+{
+    if (sp->ask) {
+        lua_getfield(L, sp->idx, sp->keys[i]);
+        lua_replace(L, sp->base + i);
+    }
+    return sp->base + i;
+}
+
+static const char flow_mod_tag;
+
 static int l_flow_mod(lua_State *L)
 {
+    enum {
+        K_COMMAND, K_MATCH, K_PRIORITY, K_IDLE, K_HARD, K_COOKIE, K_BUFFER_ID, K_OUT_PORT,
+        K_SEND_FLOW_REM, K_CHECK_OVERLAP, K_EMERG, K_ACTIONS, K_N
+    };
     static const char *const keys[] = {
         "command", "match",     "priority", "idle_timeout",  "hard_timeout",
         "cookie",  "buffer_id", "out_port", "send_flow_rem", "check_overlap",
         "emerg",   "actions",   NULL};
+    _Static_assert(sizeof keys / sizeof keys[0] == K_N + 1, "one key per K_");
     static const char *const cmds[] = {"add",    "modify",        "modify_strict",
                                        "delete", "delete_strict", NULL};
     struct ofc_switch *sw = lof_check_switch(L, 1, "flow_mod");
     check_spec(L, 2, "flow_mod");
-    lof_check_fields(L, 2, "flow_mod", keys);
+    struct spec sp;
+    spec_open(L, &sp, 2, "flow_mod", keys, &flow_mod_tag, K_N);
     struct of10_action acts[LOF_MAX_ACTIONS];
     struct of10_msg m;
-    memset(&m, 0, sizeof m);
+    memset(&m, 0, offsetof(struct of10_msg, u) + sizeof m.u.flow_mod);
     m.version = OFP10_VERSION;
     m.type = OFPT10_FLOW_MOD;
     struct of10_flow_mod *fm = &m.u.flow_mod;
     fm->command = OFPFC10_ADD;
-    if (lua_getfield(L, 2, "command") != LUA_TNIL) {
-        const char *c = lua_tostring(L, -1);
+    int v = spec_at(L, &sp, K_COMMAND);
+    if (!lua_isnil(L, v)) {
+        const char *c = lua_tostring(L, v);
         int i = 0;
-        while (cmds[i] && (!c || lua_type(L, -1) != LUA_TSTRING || strcmp(c, cmds[i]) != 0))
+        while (cmds[i] && (!c || lua_type(L, v) != LUA_TSTRING || strcmp(c, cmds[i]) != 0))
             i++;
         if (!cmds[i])
             luaL_error(L,
                        "flow_mod: command: expected add, modify, modify_strict, delete or "
                        "delete_strict, got %s",
-                       c ? c : luaL_typename(L, -1));
+                       c ? c : luaL_typename(L, v));
         fm->command = (uint16_t)i;
     }
-    lua_pop(L, 1);
-    lua_getfield(L, 2, "match");
-    lof_match_from_lua(L, -1, "flow_mod: match", &fm->match);
-    lua_pop(L, 1);
-    fm->priority = (uint16_t)opt_field(L, 2, "flow_mod", "priority", 0, 0xffff, 0x8000);
-    fm->idle_timeout = (uint16_t)opt_field(L, 2, "flow_mod", "idle_timeout", 0, 0xffff, 0);
-    fm->hard_timeout = (uint16_t)opt_field(L, 2, "flow_mod", "hard_timeout", 0, 0xffff, 0);
-    fm->cookie = (uint64_t)opt_field(L, 2, "flow_mod", "cookie", LUA_MININTEGER, LUA_MAXINTEGER, 0);
-    fm->buffer_id =
-        (uint32_t)opt_field(L, 2, "flow_mod", "buffer_id", 0, 0xffffffff, OFP10_NO_BUFFER);
-    fm->out_port = opt_port_field(L, 2, "flow_mod", "out_port", OFPP10_NONE);
-    fm->flags =
-        (uint16_t)((opt_flag(L, 2, "flow_mod", "send_flow_rem") ? OFPFF10_SEND_FLOW_REM : 0) |
-                   (opt_flag(L, 2, "flow_mod", "check_overlap") ? OFPFF10_CHECK_OVERLAP : 0) |
-                   (opt_flag(L, 2, "flow_mod", "emerg") ? OFPFF10_EMERG : 0));
-    lua_getfield(L, 2, "actions");
-    fm->actions.n = lof_actions_from_lua(L, -1, "flow_mod: actions", acts, LOF_MAX_ACTIONS);
+    lof_match_from_lua(L, spec_at(L, &sp, K_MATCH), "flow_mod: match", &fm->match);
+    static const struct {
+        int key;
+        lua_Integer min, max, def;
+    } ints[] = {
+        {K_PRIORITY, 0, 0xffff, 0x8000},
+        {K_IDLE, 0, 0xffff, 0},
+        {K_HARD, 0, 0xffff, 0},
+        {K_COOKIE, LUA_MININTEGER, LUA_MAXINTEGER, 0},
+        {K_BUFFER_ID, 0, 0xffffffff, OFP10_NO_BUFFER},
+    };
+    lua_Integer iv[5];
+    for (int i = 0; i < 5; i++)
+        iv[i] = int_value(L, spec_at(L, &sp, ints[i].key), "flow_mod", keys[ints[i].key],
+                          ints[i].min, ints[i].max, ints[i].def);
+    fm->priority = (uint16_t)iv[0];
+    fm->idle_timeout = (uint16_t)iv[1];
+    fm->hard_timeout = (uint16_t)iv[2];
+    fm->cookie = (uint64_t)iv[3];
+    fm->buffer_id = (uint32_t)iv[4];
+    fm->out_port = port_value(L, spec_at(L, &sp, K_OUT_PORT), "flow_mod", "out_port", OFPP10_NONE);
+    static const struct {
+        int key;
+        uint16_t bit;
+    } flags[] = {
+        {K_SEND_FLOW_REM, OFPFF10_SEND_FLOW_REM},
+        {K_CHECK_OVERLAP, OFPFF10_CHECK_OVERLAP},
+        {K_EMERG, OFPFF10_EMERG},
+    };
+    for (int i = 0; i < 3; i++)
+        if (flag_value(L, spec_at(L, &sp, flags[i].key), "flow_mod", keys[flags[i].key]))
+            fm->flags |= flags[i].bit;
+    fm->actions.n = lof_actions_from_lua(L, spec_at(L, &sp, K_ACTIONS), "flow_mod: actions", acts,
+                                         LOF_MAX_ACTIONS);
     fm->actions.v = acts;
-    lua_pop(L, 1);
     return send_msg(L, sw, &m, "flow_mod");
 }
 

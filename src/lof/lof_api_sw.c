@@ -7,6 +7,7 @@
  * stays connected. Fields are read through __index (dpid, ports, ...); the
  * methods are the vf functions that take a switch first (sw:flow_mod{...}).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,18 +23,45 @@ struct lof_sw {
     uint64_t dpid;
 };
 
+/* The metatable and the cache are also kept under these addresses in the
+ * registry: switch objects are looked up for every packet, and a light
+ * userdata key costs no string comparison. */
+static const char sw_mt_tag, sw_cache_tag;
+
+/* The switch object at idx, or NULL (luaL_testudata without the names). */
+static struct lof_sw *test_sw(lua_State *L, int idx)
+{
+    struct lof_sw *u = lua_touserdata(L, idx);
+    if (!u || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_mt_tag);
+    bool same = lua_topointer(L, -1) == lua_topointer(L, -2);
+    lua_pop(L, 2);
+    return same ? u : NULL;
+}
+
+static struct lof_sw *check_sw(lua_State *L, int idx)
+{
+    struct lof_sw *u = test_sw(L, idx);
+    return u ? u : luaL_checkudata(L, idx, LOF_SW_MT); /* raises the usual error */
+}
+
 void lof_push_switch(lua_State *L, struct ofc_switch *sw)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, LOF_SW_CACHE); /* cache */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_cache_tag); /* cache */
     lua_pushlightuserdata(L, sw);
     if (lua_rawget(L, -2) == LUA_TUSERDATA) { /* cache, obj */
         lua_remove(L, -2);
         return;
     }
     lua_pop(L, 1);
-    struct lof_sw *u = lua_newuserdatauv(L, sizeof *u, 0); /* cache, obj */
+    /* user value 1: sw.dpid, made once (apps key their tables with it) */
+    struct lof_sw *u = lua_newuserdatauv(L, sizeof *u, 1); /* cache, obj */
     u->sw = sw;
     u->dpid = ofc_switch_dpid(sw);
+    char b[24];
+    lof_dpid_str(u->dpid, b);
+    lua_pushstring(L, b);
+    lua_setiuservalue(L, -2, 1);
     luaL_setmetatable(L, LOF_SW_MT);
     lua_pushlightuserdata(L, sw);
     lua_pushvalue(L, -2);
@@ -43,7 +71,7 @@ void lof_push_switch(lua_State *L, struct ofc_switch *sw)
 
 void lof_forget_switch(lua_State *L, struct ofc_switch *sw)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, LOF_SW_CACHE);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_cache_tag);
     lua_pushlightuserdata(L, sw);
     if (lua_rawget(L, -2) == LUA_TUSERDATA) ((struct lof_sw *)lua_touserdata(L, -1))->sw = NULL;
     lua_pop(L, 1);
@@ -57,7 +85,7 @@ void lof_forget_switch(lua_State *L, struct ofc_switch *sw)
  * NULL when that switch is not connected; a wrong type is an error. */
 struct ofc_switch *lof_check_switch(lua_State *L, int idx, const char *what)
 {
-    struct lof_sw *u = luaL_testudata(L, idx, LOF_SW_MT);
+    struct lof_sw *u = test_sw(L, idx);
     if (u) return u->sw;
     uint64_t dpid = 0;
     if (lua_isinteger(L, idx))
@@ -104,15 +132,20 @@ static int sw_port(lua_State *L)
     return 1;
 }
 
+/* __index(obj, k); upvalues: the methods, the metatable (read for every
+ * packet by apps keyed on sw.dpid: no registry lookup here). */
 static int sw_index(lua_State *L)
 {
-    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    struct lof_sw *u = lua_touserdata(L, 1);
+    if (!u || lua_type(L, 1) != LUA_TUSERDATA || !lua_getmetatable(L, 1))
+        u = check_sw(L, 1); /* raises */
+    else if (lua_topointer(L, -1) != lua_topointer(L, lua_upvalueindex(2)))
+        u = check_sw(L, 1);
+    lua_settop(L, 2);
     if (lua_type(L, 2) != LUA_TSTRING) return 0;
     const char *k = lua_tostring(L, 2);
     if (strcmp(k, "dpid") == 0) {
-        char b[24];
-        lof_dpid_str(u->dpid, b);
-        lua_pushstring(L, b);
+        lua_getiuservalue(L, 1, 1);
     } else if (strcmp(k, "dpid_int") == 0) {
         lua_pushinteger(L, (lua_Integer)u->dpid); /* exact: two's complement above 2^63 */
     } else if (strcmp(k, "connected") == 0) {
@@ -221,12 +254,15 @@ void lof_switch_open(lua_State *L, const luaL_Reg *methods)
     lua_newtable(L); /* mt, methods */
     luaL_setfuncs(L, own, 0);
     luaL_setfuncs(L, methods, 0);
-    lua_pushcclosure(L, sw_index, 1);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, sw_index, 2);
     lua_setfield(L, -2, "__index");
     lua_pushliteral(L, "locked");
     lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &sw_mt_tag);
     lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &sw_cache_tag);
     lua_setfield(L, LUA_REGISTRYINDEX, LOF_SW_CACHE);
 }
 

@@ -15,17 +15,33 @@
 
 /* ---- scalars -------------------------------------------------------------- */
 
+/* A lazy table (the packet tables of lof_api_pkt.c) becomes the plain table
+ * it stands for before anything here reads it raw (vlua_sandbox.c). */
+static void settle(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx)) return;
+    lua_pushliteral(L, "__vf_settle");
+    if (lua_rawget(L, -2) == LUA_TFUNCTION) {
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 0);
+        lua_pop(L, 1);
+    } else {
+        lua_pop(L, 2);
+    }
+}
+
 void lof_check_fields(lua_State *L, int idx, const char *path, const char *const *known)
 {
     idx = lua_absindex(L, idx);
+    settle(L, idx);
     lua_pushnil(L);
     while (lua_next(L, idx)) { /* key, value */
         if (lua_type(L, -2) != LUA_TSTRING)
             luaL_error(L, "%s: unexpected %s key (fields are named)", path, luaL_typename(L, -2));
         const char *k = lua_tostring(L, -2);
         int ok = 0;
-        for (int i = 0; known[i] && !ok; i++)
-            ok = strcmp(k, known[i]) == 0;
+        for (int i = 0; known[i] && !ok; i++) /* first byte first: strcmp only on a likely hit */
+            ok = known[i][0] == k[0] && strcmp(k, known[i]) == 0;
         if (!ok) luaL_error(L, "%s: unknown field '%s'", path, k);
         lua_pop(L, 1);
     }
@@ -103,10 +119,22 @@ void lof_check_mac(lua_State *L, int idx, const char *path, uint8_t mac[6])
                    s ? s : luaL_typename(L, idx));
 }
 
+static const char hexdig[] = "0123456789abcdef";
+
+/* "aa:bb:cc:dd:ee:ff" into b (17 bytes, no terminator): per packet, so no printf. */
+static void mac_str(const uint8_t m[6], char *b)
+{
+    for (int i = 0; i < 6; i++) {
+        b[3 * i] = hexdig[m[i] >> 4];
+        b[3 * i + 1] = hexdig[m[i] & 15];
+        if (i < 5) b[3 * i + 2] = ':';
+    }
+}
+
 void lof_push_mac(lua_State *L, const uint8_t m[6])
 {
-    char b[18];
-    snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    char b[17];
+    mac_str(m, b);
     lua_pushlstring(L, b, 17);
 }
 
@@ -155,22 +183,39 @@ uint32_t lof_check_ipv4(lua_State *L, int idx, const char *path, unsigned *plen)
     return 0;
 }
 
+/* Decimal 0..255 at p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+    if (v >= 100) *p++ = (char)('0' + v / 100);
+    if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    return p;
+}
+
+/* "10.0.0.1", or "10.0.0.0/24" when plen < 32 (lua_pushfstring would call
+ * snprintf for each number: this runs for every packet). */
 void lof_push_ipv4(lua_State *L, uint32_t a, unsigned plen)
 {
-    if (plen >= 32)
-        lua_pushfstring(L, "%d.%d.%d.%d", (int)(a >> 24), (int)(a >> 16 & 255), (int)(a >> 8 & 255),
-                        (int)(a & 255));
-    else
-        lua_pushfstring(L, "%d.%d.%d.%d/%d", (int)(a >> 24), (int)(a >> 16 & 255),
-                        (int)(a >> 8 & 255), (int)(a & 255), (int)plen);
+    char b[24], *p = b;
+    for (int i = 3; i >= 0; i--) {
+        p = put_dec(p, a >> (8 * i) & 255);
+        if (i) *p++ = '.';
+    }
+    if (plen < 32) {
+        *p++ = '/';
+        p = put_dec(p, plen);
+    }
+    lua_pushlstring(L, b, (size_t)(p - b));
 }
 
 void lof_dpid_str(uint64_t d, char buf[24])
 {
-    snprintf(buf, 24, "%02x:%02x:%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(d >> 56 & 255),
-             (unsigned)(d >> 48 & 255), (unsigned)(d >> 40 & 255), (unsigned)(d >> 32 & 255),
-             (unsigned)(d >> 24 & 255), (unsigned)(d >> 16 & 255), (unsigned)(d >> 8 & 255),
-             (unsigned)(d & 255));
+    for (int i = 0; i < 8; i++) {
+        unsigned byte = (unsigned)(d >> (56 - 8 * i) & 255);
+        buf[3 * i] = hexdig[byte >> 4];
+        buf[3 * i + 1] = hexdig[byte & 15];
+        buf[3 * i + 2] = i < 7 ? ':' : '\0';
+    }
 }
 
 int lof_dpid_parse(const char *s, uint64_t *out)
@@ -200,29 +245,33 @@ int lof_dpid_parse(const char *s, uint64_t *out)
 
 enum mkind { MK_PORT, MK_MAC, MK_VLAN, MK_U8, MK_ETHTYPE, MK_TOS, MK_PROTO, MK_IP, MK_U16 };
 
+#define MNAME(s) s, sizeof s - 1
 static const struct mfield {
     const char *name;
+    size_t len;
     uint32_t wbit; /* 0 for the prefix fields */
     unsigned kind;
     size_t off;
     const char *needs; /* why normalisation would drop it */
 } mfields[] = {
-    {"in_port", OFPFW10_IN_PORT, MK_PORT, offsetof(struct of10_match, in_port), NULL},
-    {"dl_src", OFPFW10_DL_SRC, MK_MAC, offsetof(struct of10_match, dl_src), NULL},
-    {"dl_dst", OFPFW10_DL_DST, MK_MAC, offsetof(struct of10_match, dl_dst), NULL},
-    {"dl_vlan", OFPFW10_DL_VLAN, MK_VLAN, offsetof(struct of10_match, dl_vlan), NULL},
-    {"dl_vlan_pcp", OFPFW10_DL_VLAN_PCP, MK_U8, offsetof(struct of10_match, dl_vlan_pcp),
+    {MNAME("in_port"), OFPFW10_IN_PORT, MK_PORT, offsetof(struct of10_match, in_port), NULL},
+    {MNAME("dl_src"), OFPFW10_DL_SRC, MK_MAC, offsetof(struct of10_match, dl_src), NULL},
+    {MNAME("dl_dst"), OFPFW10_DL_DST, MK_MAC, offsetof(struct of10_match, dl_dst), NULL},
+    {MNAME("dl_vlan"), OFPFW10_DL_VLAN, MK_VLAN, offsetof(struct of10_match, dl_vlan), NULL},
+    {MNAME("dl_vlan_pcp"), OFPFW10_DL_VLAN_PCP, MK_U8, offsetof(struct of10_match, dl_vlan_pcp),
      "cannot be matched on untagged frames (dl_vlan 0xffff)"},
-    {"dl_type", OFPFW10_DL_TYPE, MK_ETHTYPE, offsetof(struct of10_match, dl_type), NULL},
-    {"nw_tos", OFPFW10_NW_TOS, MK_TOS, offsetof(struct of10_match, nw_tos),
+    {MNAME("dl_type"), OFPFW10_DL_TYPE, MK_ETHTYPE, offsetof(struct of10_match, dl_type), NULL},
+    {MNAME("nw_tos"), OFPFW10_NW_TOS, MK_TOS, offsetof(struct of10_match, nw_tos),
      "needs dl_type 0x0800 (\"ip\")"},
-    {"nw_proto", OFPFW10_NW_PROTO, MK_PROTO, offsetof(struct of10_match, nw_proto),
+    {MNAME("nw_proto"), OFPFW10_NW_PROTO, MK_PROTO, offsetof(struct of10_match, nw_proto),
      "needs dl_type 0x0800 (\"ip\") or 0x0806 (\"arp\")"},
-    {"nw_src", 0, MK_IP, OFPFW10_NW_SRC_SHIFT, "needs dl_type 0x0800 (\"ip\") or 0x0806 (\"arp\")"},
-    {"nw_dst", 0, MK_IP, OFPFW10_NW_DST_SHIFT, "needs dl_type 0x0800 (\"ip\") or 0x0806 (\"arp\")"},
-    {"tp_src", OFPFW10_TP_SRC, MK_U16, offsetof(struct of10_match, tp_src),
+    {MNAME("nw_src"), 0, MK_IP, OFPFW10_NW_SRC_SHIFT,
+     "needs dl_type 0x0800 (\"ip\") or 0x0806 (\"arp\")"},
+    {MNAME("nw_dst"), 0, MK_IP, OFPFW10_NW_DST_SHIFT,
+     "needs dl_type 0x0800 (\"ip\") or 0x0806 (\"arp\")"},
+    {MNAME("tp_src"), OFPFW10_TP_SRC, MK_U16, offsetof(struct of10_match, tp_src),
      "needs dl_type \"ip\" and nw_proto 6, 17 or 1 (\"tcp\", \"udp\", \"icmp\")"},
-    {"tp_dst", OFPFW10_TP_DST, MK_U16, offsetof(struct of10_match, tp_dst),
+    {MNAME("tp_dst"), OFPFW10_TP_DST, MK_U16, offsetof(struct of10_match, tp_dst),
      "needs dl_type \"ip\" and nw_proto 6, 17 or 1 (\"tcp\", \"udp\", \"icmp\")"},
 };
 #define N_MFIELDS (sizeof mfields / sizeof mfields[0])
@@ -266,45 +315,45 @@ static void set_u16(struct of10_match *m, size_t off, lua_Integer v)
     memcpy((uint8_t *)m + off, &x, sizeof x);
 }
 
-/* Parse the field on top of the stack into m and clear its wildcard. */
-static void match_field(lua_State *L, const struct mfield *f, const char *path,
+/* Parse the field at vidx into m and clear its wildcard; errors name path. */
+static void match_field(lua_State *L, const struct mfield *f, int vidx, const char *path,
                         struct of10_match *m)
 {
     unsigned plen;
     switch (f->kind) {
     case MK_PORT:
-        set_u16(m, f->off, lof_check_port(L, -1, path));
+        set_u16(m, f->off, lof_check_port(L, vidx, path));
         break;
     case MK_MAC:
-        lof_check_mac(L, -1, path, (uint8_t *)m + f->off);
+        lof_check_mac(L, vidx, path, (uint8_t *)m + f->off);
         break;
     case MK_VLAN: {
-        lua_Integer v = lua_type(L, -1) == LUA_TNUMBER && lua_tointeger(L, -1) == 0xffff
+        lua_Integer v = lua_type(L, vidx) == LUA_TNUMBER && lua_tointeger(L, vidx) == 0xffff
                             ? 0xffff
-                            : lof_check_int(L, -1, path, 0, 4095);
+                            : lof_check_int(L, vidx, path, 0, 4095);
         set_u16(m, f->off, v);
         break;
     }
     case MK_U8:
-        set_u8(m, f->off, lof_check_int(L, -1, path, 0, 7));
+        set_u8(m, f->off, lof_check_int(L, vidx, path, 0, 7));
         break;
     case MK_ETHTYPE:
-        set_u16(m, f->off, named_int(L, -1, path, MK_ETHTYPE, 0xffff));
+        set_u16(m, f->off, named_int(L, vidx, path, MK_ETHTYPE, 0xffff));
         break;
     case MK_PROTO:
-        set_u8(m, f->off, named_int(L, -1, path, MK_PROTO, 255));
+        set_u8(m, f->off, named_int(L, vidx, path, MK_PROTO, 255));
         break;
     case MK_TOS: {
-        lua_Integer v = lof_check_int(L, -1, path, 0, 255);
+        lua_Integer v = lof_check_int(L, vidx, path, 0, 255);
         if (v & 3) luaL_error(L, "%s: the low 2 bits (ECN) cannot be matched, got %I", path, v);
         set_u8(m, f->off, v);
         break;
     }
     case MK_U16:
-        set_u16(m, f->off, lof_check_int(L, -1, path, 0, 0xffff));
+        set_u16(m, f->off, lof_check_int(L, vidx, path, 0, 0xffff));
         break;
     case MK_IP: {
-        uint32_t a = lof_check_ipv4(L, -1, path, &plen);
+        uint32_t a = lof_check_ipv4(L, vidx, path, &plen);
         if (f->off == OFPFW10_NW_SRC_SHIFT)
             of10_match_set_nw_src_prefix(m, a, plen);
         else
@@ -315,23 +364,163 @@ static void match_field(lua_State *L, const struct mfield *f, const char *path,
     m->wildcards &= ~f->wbit;
 }
 
-void lof_match_from_lua(lua_State *L, int idx, const char *path, struct of10_match *m)
+/* ---- the fast path of match parsing ---------------------------------------
+ * Matches are parsed for every FLOW_MOD an app sends (l2_learning: one per
+ * packet), so the common case must not format anything. The checks below
+ * accept exactly what the lof_check_* functions accept, without building the
+ * field's path; when one says no, the field is parsed again by match_field
+ * with its path formatted, which raises the error (the same message as ever). */
+
+static bool int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
 {
-    char fp[128];
-    of10_match_init_catchall(m);
-    if (lua_isnoneornil(L, idx)) return;
-    idx = lua_absindex(L, idx);
-    if (!lua_istable(L, idx))
-        luaL_error(L, "%s: expected a table, got %s", path, luaL_typename(L, idx));
-    lof_check_fields(L, idx, path, match_keys);
-    uint32_t given = 0; /* bit i: mfields[i] was in the table */
+    int isint = 0;
+    if (lua_type(L, idx) != LUA_TNUMBER) return false;
+    *v = lua_tointegerx(L, idx, &isint);
+    return isint && *v >= min && *v <= max;
+}
+
+static bool port_ok(lua_State *L, int idx, lua_Integer *v)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        for (size_t i = 0; i < sizeof port_names / sizeof port_names[0]; i++)
+            if (port_names[i].name[0] == s[0] && strcmp(s, port_names[i].name) == 0) {
+                *v = port_names[i].port;
+                return true;
+            }
+        return false;
+    }
+    return int_ok(L, idx, 0, 0xffff, v);
+}
+
+static bool named_ok(lua_State *L, int idx, unsigned kind, lua_Integer max, lua_Integer *v)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        for (size_t i = 0; i < sizeof value_names / sizeof value_names[0]; i++)
+            if (value_names[i].kind == kind && strcmp(s, value_names[i].name) == 0) {
+                *v = value_names[i].value;
+                return true;
+            }
+        return false;
+    }
+    return int_ok(L, idx, 0, max, v);
+}
+
+static bool mac_ok(lua_State *L, int idx, uint8_t mac[6])
+{
+    size_t len = 0;
+    if (lua_type(L, idx) != LUA_TSTRING) return false;
+    const char *s = lua_tolstring(L, idx, &len);
+    if (len != 17) return false;
+    for (int i = 0; i < 6; i++) {
+        int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+        char sep = i < 5 ? s[3 * i + 2] : ':';
+        if (hi < 0 || lo < 0 || (sep != ':' && sep != '-')) return false;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static bool ipv4_ok(lua_State *L, int idx, uint32_t *addr, unsigned *plen)
+{
+    *plen = 32;
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Integer v;
+        if (!int_ok(L, idx, 0, 0xffffffff, &v)) return false;
+        *addr = (uint32_t)v;
+        return true;
+    }
+    if (lua_type(L, idx) != LUA_TSTRING) return false;
+    size_t len = 0;
+    const char *s = lua_tolstring(L, idx, &len);
+    const char *slash = memchr(s, '/', len);
+    if (parse_dotted(s, slash ? slash : s + len, addr) != 0) return false;
+    if (!slash) return true;
+    unsigned p = 0, digits = 0;
+    const char *q = slash + 1;
+    for (; q < s + len && *q >= '0' && *q <= '9' && digits < 3; q++, digits++)
+        p = p * 10 + (unsigned)(*q - '0');
+    if (!digits || q != s + len || p > 32) return false;
+    *plen = p;
+    return true;
+}
+
+/* match_field without a path: false (m possibly half-written) when the value
+ * is not acceptable, for match_field to raise the error. */
+static bool match_field_fast(lua_State *L, const struct mfield *f, int vidx, struct of10_match *m)
+{
+    lua_Integer v = 0;
+    bool ok;
+    switch (f->kind) {
+    case MK_PORT:
+        ok = port_ok(L, vidx, &v);
+        break;
+    case MK_MAC:
+        ok = mac_ok(L, vidx, (uint8_t *)m + f->off);
+        break;
+    case MK_VLAN:
+        ok = int_ok(L, vidx, 0, 0xffff, &v) && (v <= 4095 || v == 0xffff);
+        break;
+    case MK_U8:
+        ok = int_ok(L, vidx, 0, 7, &v);
+        break;
+    case MK_ETHTYPE:
+        ok = named_ok(L, vidx, MK_ETHTYPE, 0xffff, &v);
+        break;
+    case MK_PROTO:
+        ok = named_ok(L, vidx, MK_PROTO, 255, &v);
+        break;
+    case MK_TOS:
+        ok = int_ok(L, vidx, 0, 255, &v) && !(v & 3);
+        break;
+    case MK_U16:
+        ok = int_ok(L, vidx, 0, 0xffff, &v);
+        break;
+    default: { /* MK_IP */
+        uint32_t a;
+        unsigned plen;
+        if (!ipv4_ok(L, vidx, &a, &plen)) return false;
+        if (f->off == OFPFW10_NW_SRC_SHIFT)
+            of10_match_set_nw_src_prefix(m, a, plen);
+        else
+            of10_match_set_nw_dst_prefix(m, a, plen);
+        return true;
+    }
+    }
+    if (!ok) return false;
+    if (f->kind == MK_U8 || f->kind == MK_PROTO || f->kind == MK_TOS)
+        set_u8(m, f->off, v);
+    else if (f->kind != MK_MAC)
+        set_u16(m, f->off, v);
+    m->wildcards &= ~f->wbit;
+    return true;
+}
+
+/* The match field named by the string key k (length len), or -1. The first
+ * and last bytes tell the names of one length apart, so at most one memcmp. */
+static int mfield_index(const char *k, size_t len)
+{
+    for (int i = 0; i < (int)N_MFIELDS; i++) {
+        const struct mfield *f = &mfields[i];
+        if (f->len == len && f->name[0] == k[0] && f->name[len - 1] == k[len - 1] &&
+            memcmp(f->name, k, len) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Steps 2 and 3 of parsing a match: the given fields (values at slot+i for
+ * mfields[i] with bit i of given), then the prerequisite check. */
+static void match_finish(lua_State *L, int slot, uint32_t given, const char *path,
+                         struct of10_match *m)
+{
     for (size_t i = 0; i < N_MFIELDS; i++) {
-        if (lua_getfield(L, idx, mfields[i].name) != LUA_TNIL) {
-            snprintf(fp, sizeof fp, "%s.%s", path, mfields[i].name);
-            match_field(L, &mfields[i], fp, m);
-            given |= 1u << i;
-        }
-        lua_pop(L, 1);
+        if (!(given & 1u << i)) continue;
+        if (match_field_fast(L, &mfields[i], slot + (int)i, m)) continue;
+        char fp[128];
+        snprintf(fp, sizeof fp, "%s.%s", path, mfields[i].name);
+        match_field(L, &mfields[i], slot + (int)i, fp, m); /* raises */
     }
     /* Normalisation silently wildcards fields whose prerequisites are missing
      * (nw_src without dl_type...): such a rule would match far more than its
@@ -351,6 +540,65 @@ void lof_match_from_lua(lua_State *L, int idx, const char *path, struct of10_mat
         if (dropped) luaL_error(L, "%s.%s: %s", path, f->name, f->needs);
     }
     *m = n;
+}
+
+void lof_match_from_lua(lua_State *L, int idx, const char *path, struct of10_match *m)
+{
+    of10_match_init_catchall(m);
+    if (lua_isnoneornil(L, idx)) return;
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx))
+        luaL_error(L, "%s: expected a table, got %s", path, luaL_typename(L, idx));
+    int top = lua_gettop(L);
+    luaL_checkstack(L, (int)N_MFIELDS + 4, "match");
+    if (lua_getmetatable(L, idx)) {
+        /* A pkt.match nobody wrote to: its metatable (lof_api_pkt.c) holds
+         * the table itself at [2] and its match at [3], the very fields the
+         * table shows, so parsing them would give that match back. */
+        if (lua_rawgeti(L, -1, 2) == LUA_TTABLE && lua_rawequal(L, -1, idx) &&
+            lua_rawgeti(L, -2, 3) == LUA_TLIGHTUSERDATA) {
+            *m = *(const struct of10_match *)lua_touserdata(L, -1);
+            lua_settop(L, top);
+            return;
+        }
+        lua_settop(L, top);
+        settle(L, idx);
+    }
+    uint32_t given = 0; /* bit i: mfields[i] was in the table */
+    if (lua_getmetatable(L, idx)) {
+        /* __index may supply fields: ask the table for each, as a user would */
+        lua_pop(L, 1);
+        lof_check_fields(L, idx, path, match_keys);
+        for (size_t i = 0; i < N_MFIELDS; i++)
+            if (lua_getfield(L, idx, mfields[i].name) != LUA_TNIL) given |= 1u << i;
+    } else {
+        /* One raw walk: the keys checked as lof_check_fields does, each value
+         * parked in its field's stack slot (top + 1 + i). */
+        lua_settop(L, top + (int)N_MFIELDS);
+        lua_pushnil(L);
+        while (lua_next(L, idx)) { /* key, value */
+            if (lua_type(L, -2) != LUA_TSTRING)
+                luaL_error(L, "%s: unexpected %s key (fields are named)", path,
+                           luaL_typename(L, -2));
+            size_t kl;
+            const char *k = lua_tolstring(L, -2, &kl);
+            int i = mfield_index(k, kl);
+            if (i >= 0) {
+                lua_replace(L, top + 1 + i);
+                given |= 1u << i;
+                continue;
+            }
+            /* as in lof_check_fields: "dl_src\0x" passes (a C-string
+             * comparison) but names no field a lookup would find */
+            int known = 0;
+            for (int j = 0; match_keys[j] && !known; j++)
+                known = strcmp(k, match_keys[j]) == 0;
+            if (!known) luaL_error(L, "%s: unknown field '%s'", path, k);
+            lua_pop(L, 1);
+        }
+    }
+    match_finish(L, top + 1, given, path, m);
+    lua_settop(L, top);
 }
 
 void lof_push_match(lua_State *L, const struct of10_match *m)

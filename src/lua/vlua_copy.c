@@ -32,6 +32,28 @@ static int charge(struct copy_ctx *c, size_t n)
     return 0;
 }
 
+/* A lazy table (see vlua_sandbox.c) is settled before it is read raw; that
+ * allocates in `from`, so it runs protected there. */
+static int settle(struct copy_ctx *c, int idx)
+{
+    if (!lua_getmetatable(c->from, idx)) return 0;
+    lua_pushliteral(c->from, "__vf_settle");
+    if (lua_rawget(c->from, -2) != LUA_TFUNCTION) {
+        lua_pop(c->from, 2);
+        return 0;
+    }
+    lua_pushvalue(c->from, idx);
+    int st = lua_pcall(c->from, 1, 0, 0);
+    if (st != LUA_OK) {
+        snprintf(c->err, c->errcap, "%s",
+                 st == LUA_ERRMEM ? "memory limit exceeded" : "cannot read a table");
+        lua_pop(c->from, 2);
+        return -1;
+    }
+    lua_pop(c->from, 1);
+    return 0;
+}
+
 static int copy_table(struct copy_ctx *c, int idx, int depth)
 {
     if (depth >= VLUA_COPY_DEPTH) {
@@ -43,6 +65,7 @@ static int copy_table(struct copy_ctx *c, int idx, int depth)
         snprintf(c->err, c->errcap, "out of stack space");
         return -1;
     }
+    if (settle(c, idx) != 0) return -1;
     lua_newtable(c->to);
     lua_pushnil(c->from);
     while (lua_next(c->from, idx) != 0) { /* from: ..., key, value */

@@ -3,6 +3,8 @@
  * budget hook, the chosen libraries only, and replacements for the few base and
  * library functions whose stock versions would let a script escape its budgets.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +22,37 @@
  * exhausted script stops within microseconds, large enough to cost < 1%. */
 #define VLUA_HOOK_EVERY 1000
 
+/* Small blocks (strings, tables and their parts, closures, userdata: most of
+ * what a script allocates is under a few hundred bytes) come from one arena
+ * per state, carved in order and recycled through a free list per 16-byte
+ * size class. An event's garbage is dozens of such blocks made one by one
+ * and freed in bursts by the collector, which overflows malloc's per-thread
+ * caches; here both ends are a pointer bump, push or pop, in memory that
+ * stays warm. The arena is POOL_ARENA bytes of address space, touched only
+ * as it is carved, so no more than that is ever held back from malloc
+ * whatever a script allocates; beyond it (or without it, if it cannot be
+ * had), and above POOL_MAX, blocks come from malloc as before. The cap
+ * counts the sizes Lua asks for, exactly as before. Sanitizer builds keep
+ * plain malloc, which sees every block. */
+#if defined(__SANITIZE_ADDRESS__)
+#define VLUA_POOL 0
+#else
+#define VLUA_POOL 1
+#endif
+#define POOL_GRAN    16
+#define POOL_MAX     512 /* largest pooled size */
+#define POOL_CLASSES (POOL_MAX / POOL_GRAN)
+#define POOL_ARENA   (4u << 20)
+
+struct pool {
+    char *base, *bump, *end;  /* the arena; base NULL until the first block */
+    bool failed;              /* the arena could not be had: malloc only */
+    void *free[POOL_CLASSES]; /* linked through each block's first word */
+};
+
 struct vlua {
     lua_State *L;
+    struct pool pool;
     size_t used, cap;
     uint64_t budget, spent;
     int exhausted;
@@ -31,22 +62,84 @@ struct vlua {
     void *log_ctx;
 };
 
+static size_t pool_class(size_t n)
+{
+    return (n - 1) / POOL_GRAN;
+}
+
+static void *pool_get(struct pool *pl, size_t n)
+{
+    if (n > POOL_MAX) return malloc(n);
+    size_t c = pool_class(n);
+    void *b = pl->free[c];
+    if (b) {
+        pl->free[c] = *(void **)b;
+        return b;
+    }
+    size_t sz = (c + 1) * POOL_GRAN;
+    if (!pl->base && !pl->failed) {
+        pl->base = pl->bump = malloc(POOL_ARENA);
+        pl->end = pl->base ? pl->base + POOL_ARENA : NULL;
+        pl->failed = !pl->base;
+    }
+    if ((size_t)(pl->end - pl->bump) < sz) return malloc(sz); /* full (or none) */
+    b = pl->bump;
+    pl->bump += sz;
+    return b;
+}
+
+static void pool_put(struct pool *pl, void *b, size_t n)
+{
+    if (!b) return;
+    uintptr_t a = (uintptr_t)b;
+    if (n > POOL_MAX || a < (uintptr_t)pl->base || a >= (uintptr_t)pl->end) {
+        free(b); /* not from the arena */
+        return;
+    }
+    size_t c = pool_class(n);
+    *(void **)b = pl->free[c];
+    pl->free[c] = b;
+}
+
+static void *pool_resize(struct pool *pl, void *b, size_t old, size_t n)
+{
+    if (!b) return pool_get(pl, n);
+    if (old > POOL_MAX && n > POOL_MAX) return realloc(b, n);
+    if (old <= POOL_MAX && n <= POOL_MAX && pool_class(old) == pool_class(n)) return b;
+    void *nb = pool_get(pl, n);
+    if (!nb) return NULL;
+    memcpy(nb, b, old < n ? old : n);
+    pool_put(pl, b, old);
+    return nb;
+}
+
+/* After lua_close: every block is back (in a list, or freed to malloc). */
+static void pool_free_all(struct pool *pl)
+{
+    free(pl->base);
+    memset(pl, 0, sizeof *pl);
+}
+
 static void *vlua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     struct vlua *v = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
-        free(ptr);
+        if (VLUA_POOL)
+            pool_put(&v->pool, ptr, old);
+        else
+            free(ptr);
         v->used -= old;
         return NULL;
     }
     /* Growth beyond the cap fails; Lua turns that into a catchable memory
-     * error. Shrinks must never fail (Lua assumes so), and never do here. */
+     * error. Shrinks never fail for the cap (only if the process itself is
+     * out of memory, as with realloc). */
     if (nsize > old && nsize - old > v->cap - v->used) {
         v->mem_trips++;
         return NULL;
     }
-    void *p = realloc(ptr, nsize);
+    void *p = VLUA_POOL ? pool_resize(&v->pool, ptr, old, nsize) : realloc(ptr, nsize);
     if (!p) return NULL;
     v->used = v->used - old + nsize;
     return p;
@@ -164,12 +257,44 @@ static int vlua_b_collectgarbage(lua_State *L)
     return luaL_error(L, "collectgarbage option '%s' is not allowed in the sandbox", opt);
 }
 
+/* Lazy tables. A host may hand scripts tables whose fields are computed when
+ * read (lof's packet tables), behind a metatable holding "__vf_settle": a
+ * function that turns the table into the plain table it stands for (every
+ * field stored, metatable removed). Whatever reads or writes a table raw
+ * settles it first, so a script cannot tell the difference: next, pairs,
+ * rawget, rawset, rawlen, getmetatable and setmetatable below (C readers,
+ * such as vlua_copy, do the same). */
+static void vlua_settle(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return;
+    lua_pushliteral(L, "__vf_settle");
+    if (lua_rawget(L, -2) == LUA_TFUNCTION) {
+        lua_pushvalue(L, idx);
+        lua_call(L, 1, 0);
+        lua_pop(L, 1);
+    } else {
+        lua_pop(L, 2);
+    }
+}
+
+/* next, pairs, rawget, ...: settle the first argument, then run the stock
+ * function (upvalue 1, a C function that uses no upvalues) in this very
+ * call, so its errors read as they always did ("t.lua:3: bad argument #1 to
+ * 'next' ..."). */
+static int vlua_b_settled(lua_State *L)
+{
+    lua_CFunction stock = lua_tocfunction(L, lua_upvalueindex(1));
+    vlua_settle(L, 1);
+    return stock(L);
+}
+
 /* Lua runs finalizers with hooks disabled, so a __gc metamethod could loop
  * forever out of the budget's reach, at any allocation. Tables are the only
  * objects a script can give a metatable (no debug library), so refusing __gc
  * here closes that door; __close and the rest run hooked as usual. */
 static int vlua_b_setmetatable(lua_State *L)
 {
+    vlua_settle(L, 1);
     if (lua_type(L, 2) == LUA_TTABLE) {
         lua_pushliteral(L, "__gc");
         if (lua_rawget(L, 2) != LUA_TNIL)
@@ -214,6 +339,13 @@ static void vlua_open_libs(lua_State *L)
     lua_getfield(L, -1, "setmetatable");
     lua_pushcclosure(L, vlua_b_setmetatable, 1);
     lua_setfield(L, -2, "setmetatable");
+    static const char *const raw_readers[] = {"next",   "pairs",  "rawget",       "rawset",
+                                              "rawlen", "getmetatable", NULL};
+    for (int i = 0; raw_readers[i]; i++) {
+        lua_getfield(L, -1, raw_readers[i]);
+        lua_pushcclosure(L, vlua_b_settled, 1);
+        lua_setfield(L, -2, raw_readers[i]);
+    }
     lua_pop(L, 1);
     /* string.dump would only produce bytecode nobody may load; drop it. */
     lua_getglobal(L, LUA_STRLIBNAME);
@@ -243,6 +375,7 @@ struct vlua *vlua_new(const struct vlua_limits *lim, vlua_log_fn log, void *log_
     v->log_ctx = log_ctx;
     v->L = lua_newstate(vlua_alloc, v);
     if (!v->L) {
+        pool_free_all(&v->pool);
         free(v);
         return NULL;
     }
@@ -251,6 +384,12 @@ struct vlua *vlua_new(const struct vlua_limits *lim, vlua_log_fn log, void *log_
     vlua_open_libs(v->L);
     vlua_pattern_guard(v->L);
     vlua_table_guard(v->L);
+    /* Generational collection: an event's garbage (packet tables, an app's
+     * temporaries) dies young, while the apps' state (a learning switch's
+     * MAC tables) lives long. Incremental mode would mark and sweep all of
+     * that state for every few thousand events; minor collections leave it
+     * alone. */
+    lua_gc(v->L, LUA_GCGEN, 0, 0);
     lua_sethook(v->L, vlua_hook, LUA_MASKCOUNT, VLUA_HOOK_EVERY);
     return v;
 }
@@ -264,6 +403,7 @@ void vlua_free(struct vlua *v)
     v->exhausted = 0;
     v->budget = 1000000;
     lua_close(v->L);
+    pool_free_all(&v->pool);
     free(v);
 }
 

@@ -53,7 +53,8 @@
 #define MSG_STATS_MAX   64           /* counters in one STATUS */
 #define MSG_RULES_MAX   64           /* rules in one RULE_RESULT */
 #define MSG_BACKLOG_MAX 1024
-#define MSG_SOCKBUF_MIN 4096 /* SO_SNDBUF / SO_RCVBUF values a domain may ask */
+#define MSG_CHUNK_MAX   65536 /* one CTL_REPLY chunk of control text */
+#define MSG_SOCKBUF_MIN 4096  /* SO_SNDBUF / SO_RCVBUF values a domain may ask */
 #define MSG_SOCKBUF_MAX (4 * 1024 * 1024)
 
 /* ---- catalogue ------------------------------------------------------------- */
@@ -75,12 +76,18 @@ enum msg_type {
                                    listener: ids, peer address, 1 fd */
     MSG_RULE_RESULT = 0x0106,   /* reply to RULE_ADD/DEL/LIST: errno, rules */
     MSG_SHUTDOWN = 0x0107,      /* stop (or restart) within grace_ms */
+    MSG_CTL_REQUEST = 0x0108,   /* a control command for the domain to answer
+                                   (command, format, dpid); CTL_REPLY follows */
 
     /* domain -> core */
     MSG_LOG = 0x0201,          /* level, module, text: one log line */
     MSG_HEARTBEAT = 0x0202,    /* seq: liveness, every HELLO.heartbeat_ms */
     MSG_STATUS = 0x0203,       /* counters: up to 64 (key, u64) pairs */
     MSG_RECORD = 0x0204,       /* app record line: app, stream, line */
+    MSG_CTL_REPLY = 0x0205,    /* one chunk of the answer to a CTL_REQUEST
+                                  (final, error, text), the request's id */
+    MSG_APP_RESULT = 0x0206,   /* outcome of an APP_SOURCES set: generation,
+                                  error text ("" when the set is running) */
     MSG_SOCK_LISTEN = 0x0210,  /* register a listening endpoint (address,
                                   backlog); the core keeps the socket and
                                   sends SOCK_ACCEPTED per connection */
@@ -257,6 +264,13 @@ struct msg_shutdown {
     uint8_t reason;
     uint32_t grace_ms;
 };
+/* Control commands a domain answers (CTL_REQUEST.command). */
+enum msg_ctl_cmd { MSG_CTL_STATUS = 1, MSG_CTL_FLOWS = 2 };
+struct msg_ctl_request {
+    uint8_t command; /* enum msg_ctl_cmd */
+    uint8_t json;    /* 0 text, 1 JSON */
+    uint64_t dpid;   /* FLOWS: the switch; STATUS: 0 */
+};
 struct msg_log {
     uint8_t level; /* enum log_level: 0 error .. 3 debug */
     char module[MSG_NAME_MAX + 1];
@@ -275,6 +289,16 @@ struct msg_status {
 struct msg_record {
     char app[MSG_APP_MAX + 1], stream[MSG_APP_MAX + 1];
     char line[MSG_TEXT_MAX + 1];
+};
+struct msg_ctl_reply {
+    uint8_t final;    /* 1: the last chunk of this answer */
+    uint8_t error;    /* 1: the answer is an error (same on every chunk) */
+    const char *text; /* points into the payload; not NUL-terminated */
+    uint32_t text_len;
+};
+struct msg_app_result {
+    uint32_t generation;           /* of the APP_SOURCES set answered */
+    char error[MSG_VALUE_MAX + 1]; /* "origin:line: message", "" = loaded */
 };
 struct msg_sock_listen {
     struct msg_addr addr; /* port 0: the kernel picks one */
@@ -309,10 +333,13 @@ union msg_body {
     struct msg_sock_accepted sock_accepted;
     struct msg_rule_result rule_result;
     struct msg_shutdown shutdown;
+    struct msg_ctl_request ctl_request;
     struct msg_log log;
     struct msg_heartbeat heartbeat;
     struct msg_status status;
     struct msg_record record;
+    struct msg_ctl_reply ctl_reply;
+    struct msg_app_result app_result;
     struct msg_sock_listen sock_listen;
     struct msg_sock_connect sock_connect;
     struct msg_sock_id sock_id;
@@ -347,6 +374,8 @@ int msg_enc_rule_result(struct msg_w *w, const struct msg_rule_result *m);
 int msg_dec_rule_result(struct msg_r *r, struct msg_rule_result *m);
 int msg_enc_shutdown(struct msg_w *w, const struct msg_shutdown *m);
 int msg_dec_shutdown(struct msg_r *r, struct msg_shutdown *m);
+int msg_enc_ctl_request(struct msg_w *w, const struct msg_ctl_request *m);
+int msg_dec_ctl_request(struct msg_r *r, struct msg_ctl_request *m);
 
 int msg_enc_log(struct msg_w *w, const struct msg_log *m);
 int msg_dec_log(struct msg_r *r, struct msg_log *m);
@@ -356,6 +385,10 @@ int msg_enc_status(struct msg_w *w, const struct msg_status *m);
 int msg_dec_status(struct msg_r *r, struct msg_status *m);
 int msg_enc_record(struct msg_w *w, const struct msg_record *m);
 int msg_dec_record(struct msg_r *r, struct msg_record *m);
+int msg_enc_ctl_reply(struct msg_w *w, const struct msg_ctl_reply *m);
+int msg_dec_ctl_reply(struct msg_r *r, struct msg_ctl_reply *m);
+int msg_enc_app_result(struct msg_w *w, const struct msg_app_result *m);
+int msg_dec_app_result(struct msg_r *r, struct msg_app_result *m);
 int msg_enc_sock_listen(struct msg_w *w, const struct msg_sock_listen *m);
 int msg_dec_sock_listen(struct msg_r *r, struct msg_sock_listen *m);
 int msg_enc_sock_connect(struct msg_w *w, const struct msg_sock_connect *m);
@@ -401,6 +434,36 @@ int msg_recv(int fd, struct msg_hdr *h, uint8_t *buf, size_t cap, int fds[MSG_MA
 
 /* Close the fds that are >= 0 and set them to -1. */
 void msg_close_fds(int *fds, int nfds);
+
+/* ---- outgoing queue (msg_queue.c) --------------------------------------------- */
+
+/* Messages a non-blocking link did not take yet, in order. The caller waits
+ * for EV_WRITE while msg_outq_len() > 0 and then calls msg_outq_flush. */
+struct msg_qitem;
+struct msg_outq {
+    struct msg_qitem *head, *tail;
+    size_t n, bytes, max_bytes;
+    uint8_t *scratch; /* MSG_MAX_PAYLOAD bytes to encode into */
+};
+/* MSG_OK, or MSG_FATAL when out of memory. max_bytes bounds the payload
+ * bytes that may wait: a peer that stops reading is a broken peer. */
+int msg_outq_init(struct msg_outq *q, size_t max_bytes);
+void msg_outq_free(struct msg_outq *q);
+/* Drop everything queued (its fds are closed). */
+void msg_outq_clear(struct msg_outq *q);
+static inline size_t msg_outq_len(const struct msg_outq *q)
+{
+    return q->n;
+}
+/* Encode b as type, check it like msg_send, then send it at once when
+ * nothing is queued and the socket takes it, else queue it (fds dup'ed; the
+ * caller keeps its own). MSG_OK (sent or queued), MSG_EOF (peer gone),
+ * MSG_FATAL (does not encode, over the bound, a send error). */
+int msg_outq_send(struct msg_outq *q, int fd, uint16_t type, uint32_t id, const union msg_body *b,
+                  const int *fds, int nfds, char *err, size_t errlen);
+/* Write what is queued while the socket takes it: MSG_OK (queue empty),
+ * MSG_AGAIN (some left), MSG_EOF or MSG_FATAL. */
+int msg_outq_flush(struct msg_outq *q, int fd, char *err, size_t errlen);
 
 /* ---- dispatch ---------------------------------------------------------------- */
 

@@ -161,3 +161,26 @@ int msg_dec_shutdown(struct msg_r *r, struct msg_shutdown *m)
     if (m->grace_ms > 600000) return msg_r_fail(r, "grace_ms %u > 600000", m->grace_ms);
     return msg_get_end(r);
 }
+
+/* CTL_REQUEST: u8 command, u8 json, u64 dpid */
+int msg_enc_ctl_request(struct msg_w *w, const struct msg_ctl_request *m)
+{
+    msg_put_u8(w, m->command);
+    msg_put_u8(w, m->json);
+    msg_put_u64(w, m->dpid);
+    return msg_enc_done(w);
+}
+
+int msg_dec_ctl_request(struct msg_r *r, struct msg_ctl_request *m)
+{
+    m->command = msg_get_u8(r);
+    m->json = msg_get_u8(r);
+    m->dpid = msg_get_u64(r);
+    if (r->failed) return MSG_FATAL;
+    if (m->command != MSG_CTL_STATUS && m->command != MSG_CTL_FLOWS)
+        return msg_r_fail(r, "control command %u unknown", m->command);
+    if (m->json > 1) return msg_r_fail(r, "format %u not 0 or 1", m->json);
+    /* A field a command does not use is zero: one canonical form. */
+    if (m->command == MSG_CTL_STATUS && m->dpid) return msg_r_fail(r, "status request with a dpid");
+    return msg_get_end(r);
+}

@@ -28,6 +28,9 @@
 #define LEN_STATUS_MAX  (2 + MSG_STATS_MAX * (STR(MSG_NAME_MAX) + 8))
 #define LEN_RECORD_MIN  (STR(1) + STR(1) + STR(0))
 #define LEN_RECORD_MAX  (STR(MSG_APP_MAX) + STR(MSG_APP_MAX) + STR(MSG_TEXT_MAX))
+#define LEN_CTL_REQUEST (1 + 1 + 8)
+#define LEN_CTL_REPLY   (1 + 1 + 4)
+#define LEN_APP_RESULT  (4 + STR(0))
 
 _Static_assert(LEN_APP_MAX <= MSG_MAX_PAYLOAD, "APP_SOURCES must fit MSG_MAX_PAYLOAD");
 _Static_assert(MSG_MAX_PAYLOAD <= UINT32_MAX - MSG_HDR_LEN, "length field");
@@ -53,6 +56,9 @@ CODEC(config, config)
 CODEC(sock_accepted, sock_accepted)
 CODEC(rule_result, rule_result)
 CODEC(shutdown, shutdown)
+CODEC(ctl_request, ctl_request)
+CODEC(ctl_reply, ctl_reply)
+CODEC(app_result, app_result)
 CODEC(log, log)
 CODEC(heartbeat, heartbeat)
 CODEC(status, status)
@@ -97,10 +103,13 @@ static const struct entry catalog[] = {
     ROW(SOCK_ACCEPTED, C2D, 1, 1, LEN_ACCEPTED, LEN_ACCEPTED, sock_accepted),
     ROW(RULE_RESULT, C2D, 0, 0, LEN_RULES_MIN, LEN_RULES_MAX, rule_result),
     ROW(SHUTDOWN, C2D, 0, 0, 5, 5, shutdown),
+    ROW(CTL_REQUEST, C2D, 0, 0, LEN_CTL_REQUEST, LEN_CTL_REQUEST, ctl_request),
     ROW(LOG, D2C, 0, 0, LEN_LOG_MIN, LEN_LOG_MAX, log),
     ROW(HEARTBEAT, D2C, 0, 0, 4, 4, heartbeat),
     ROW(STATUS, D2C, 0, 0, 2, LEN_STATUS_MAX, status),
     ROW(RECORD, D2C, 0, 0, LEN_RECORD_MIN, LEN_RECORD_MAX, record),
+    ROW(CTL_REPLY, D2C, 0, 0, LEN_CTL_REPLY, LEN_CTL_REPLY + MSG_CHUNK_MAX, ctl_reply),
+    ROW(APP_RESULT, D2C, 0, 0, LEN_APP_RESULT, LEN_APP_RESULT + MSG_VALUE_MAX, app_result),
     ROW(SOCK_LISTEN, D2C, 0, 0, MSG_ADDR_LEN + 2, MSG_ADDR_LEN + 2, sock_listen),
     ROW(SOCK_CONNECT, D2C, 0, 0, MSG_ADDR_LEN, MSG_ADDR_LEN, sock_connect),
     ROW(SOCK_CLOSE, D2C, 0, 0, 4, 4, sock_id),
@@ -112,7 +121,7 @@ static const struct entry catalog[] = {
 };
 #define N_CATALOG (sizeof(catalog) / sizeof(catalog[0]))
 
-/* 19 types: a linear scan is as fast as anything and obviously correct. */
+/* 22 types: a linear scan is as fast as anything and obviously correct. */
 static const struct entry *find(uint16_t type)
 {
     for (size_t i = 0; i < N_CATALOG; i++)

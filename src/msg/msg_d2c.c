@@ -205,3 +205,40 @@ int msg_dec_rule_list(struct msg_r *r, struct msg_rule_list *m)
         return msg_r_fail(r, "list max %u outside 1..%u", m->max, MSG_RULES_MAX);
     return msg_get_end(r);
 }
+
+/* CTL_REPLY: u8 final, u8 error, u32 length + text */
+int msg_enc_ctl_reply(struct msg_w *w, const struct msg_ctl_reply *m)
+{
+    msg_put_u8(w, m->final);
+    msg_put_u8(w, m->error);
+    msg_put_lstr(w, m->text, m->text_len, MSG_CHUNK_MAX);
+    return msg_enc_done(w);
+}
+
+int msg_dec_ctl_reply(struct msg_r *r, struct msg_ctl_reply *m)
+{
+    m->final = msg_get_u8(r);
+    m->error = msg_get_u8(r);
+    msg_get_lstr(r, &m->text, &m->text_len, MSG_CHUNK_MAX);
+    if (r->failed) return MSG_FATAL;
+    if (m->final > 1 || m->error > 1)
+        return msg_r_fail(r, "final %u / error %u not 0 or 1", m->final, m->error);
+    return msg_get_end(r);
+}
+
+/* APP_RESULT: u32 generation, str error */
+int msg_enc_app_result(struct msg_w *w, const struct msg_app_result *m)
+{
+    msg_put_u32(w, m->generation);
+    msg_put_str(w, m->error, MSG_VALUE_MAX);
+    return msg_enc_done(w);
+}
+
+int msg_dec_app_result(struct msg_r *r, struct msg_app_result *m)
+{
+    m->generation = msg_get_u32(r);
+    msg_get_str(r, m->error, sizeof(m->error));
+    if (r->failed) return MSG_FATAL;
+    if (!m->generation) return msg_r_fail(r, "app result for generation 0");
+    return msg_get_end(r);
+}

@@ -66,6 +66,11 @@ int ofc_listen_fd(struct ofc *c, int fd);
 /* Take over one connected socket (accepted elsewhere, e.g. passed by the core);
  * the handshake starts at once. 0 / -1 (fd closed). */
 int ofc_adopt_fd(struct ofc *c, int fd, const char *peer);
+/* fn(ctx, fd) runs just before the engine closes a connection's fd, whatever
+ * the reason (a protection domain tells the core, which holds a copy of
+ * every socket it passed). NULL: none. */
+typedef void ofc_close_fn(void *ctx, int fd);
+void ofc_set_close_hook(struct ofc *c, ofc_close_fn *fn, void *ctx);
 
 /* Queue a message to a switch. xid 0 gets a fresh xid (written back into m);
  * version 0 is taken as 0x01 (written back too).

@@ -212,12 +212,24 @@ static void ofc_linger_cb(struct ev_loop *loop, uint64_t id, void *ctx)
     ofc_leave(sw->c);
 }
 
+void ofc_set_close_hook(struct ofc *c, ofc_close_fn *fn, void *ctx)
+{
+    c->close_hook = fn;
+    c->close_ctx = ctx;
+}
+
+void ofc_close_fd(struct ofc *c, int fd)
+{
+    if (c->close_hook) c->close_hook(c->close_ctx, fd);
+    close(fd);
+}
+
 struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer)
 {
     struct ofc_switch *sw = calloc(1, sizeof(*sw));
     if (!sw) {
         log_error(c->log, OFC_MOD, "out of memory for a connection from %s", peer);
-        close(fd);
+        ofc_close_fd(c, fd);
         return NULL;
     }
     sw->c = c;
@@ -231,7 +243,7 @@ struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer)
     if (ev_fd_add(c->loop, fd, EV_READ, ofc_conn_event, sw) < 0) {
         log_error(c->log, OFC_MOD, "cannot watch the connection from %s: %s", peer,
                   strerror(errno));
-        close(fd);
+        ofc_close_fd(c, fd);
         free(sw);
         return NULL;
     }
@@ -287,7 +299,7 @@ void ofc_sw_dead(struct ofc_switch *sw)
     if (sw->state == OFC_ST_DEAD) return;
     if (sw->fd >= 0) {
         ev_fd_del(sw->c->loop, sw->fd);
-        close(sw->fd);
+        ofc_close_fd(sw->c, sw->fd);
         sw->fd = -1;
     }
     ofc_sw_timer_set(sw, 0, NULL);

@@ -128,6 +128,8 @@ struct ofc {
     unsigned depth;             /* engine callbacks on the stack */
     uint32_t next_xid;
     struct ofc_counters cnt;
+    ofc_close_fn *close_hook;
+    void *close_ctx;
 };
 
 /* ---- ofc_engine.c ---- */
@@ -148,6 +150,8 @@ void ofc_dpid_del(struct ofc *c, struct ofc_switch *sw);
 /* A closed switch with this dpid whose switch_down is still owed, or NULL. */
 struct ofc_switch *ofc_pending_find(struct ofc *c, uint64_t dpid);
 void ofc_sw_timer_set(struct ofc_switch *sw, uint64_t after_ms, ev_timer_cb *cb);
+/* close(fd) of a connection, after the close hook. */
+void ofc_close_fd(struct ofc *c, int fd);
 /* A new connection: registered, HELLO sent. NULL (fd closed) on failure. */
 struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer);
 static inline bool ofc_sw_alive(const struct ofc_switch *sw)

@@ -87,7 +87,7 @@ int ofc_adopt_fd(struct ofc *c, int fd, const char *peer)
     if (fd < 0) return -1;
     if (sock_set_nonblock(fd) < 0) {
         log_error(c->log, OFC_MOD, "adopted fd %d: %s", fd, strerror(errno));
-        close(fd);
+        ofc_close_fd(c, fd);
         return -1;
     }
     sock_set_cloexec(fd);

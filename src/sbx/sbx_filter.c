@@ -138,6 +138,13 @@ static const struct rule rules[] = {
      * asks isatty(), which is ioctl(TCGETS): read-only, ENOTTY for all the
      * domain holds. No other ioctl (TIOCSTI pushes input into a terminal). */
     ALLOW_IF(ioctl, ARG(1, SCMP_CMP_EQ, TCGETS, 0)),
+#if defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer builds only: __asan_handle_no_return, run on every
+     * longjmp (every Lua error) and at exit, asks sigaltstack whether it is
+     * on the alternate signal stack. It concerns the caller's own thread
+     * and nothing else; a normal build never calls it. */
+    ALLOW(sigaltstack),
+#endif
 
     /* SBX_EXTRA_ACCEPT: a domain that serves clients on listening sockets
      * the core created for it (lib/sock: sock_accept = accept4, then

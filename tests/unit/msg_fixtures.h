@@ -136,6 +136,11 @@ static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
         b->shutdown.reason = v == 1 ? MSG_SHUT_RESTART : MSG_SHUT_STOP;
         b->shutdown.grace_ms = v == 0 ? 5000 : v == 1 ? 0 : 600000;
         return 0;
+    case MSG_CTL_REQUEST:
+        b->ctl_request.command = v == 1 ? MSG_CTL_STATUS : MSG_CTL_FLOWS;
+        b->ctl_request.json = v != 0;
+        b->ctl_request.dpid = v == 0 ? 1 : v == 1 ? 0 : UINT64_MAX;
+        return 0;
     }
     return -1;
 }
@@ -187,6 +192,25 @@ static inline int msgfx_d2c(uint16_t type, int v, union msg_body *b)
             strcpy(m->stream, v ? "b" : "alerts");
             strcpy(m->line, v ? "" : "10.0.0.3 scanned");
         }
+        return 0;
+    }
+    case MSG_CTL_REPLY: {
+        static char chunk[MSG_CHUNK_MAX + 1];
+        struct msg_ctl_reply *m = &b->ctl_reply;
+        m->final = v != 1;
+        m->error = v == 2;
+        if (v == 2) msgfx_rep(chunk, MSG_CHUNK_MAX, '\t'); /* any byte but NUL */
+        m->text = v == 0 ? "switches: 1\n" : v == 1 ? "" : chunk;
+        m->text_len = v == 0 ? 12 : v == 1 ? 0 : MSG_CHUNK_MAX;
+        return 0;
+    }
+    case MSG_APP_RESULT: {
+        struct msg_app_result *m = &b->app_result;
+        m->generation = v == 0 ? 3 : v == 1 ? 1 : UINT32_MAX;
+        if (v == 0)
+            strcpy(m->error, "hub.lua:3: oops");
+        else if (v == 2)
+            msgfx_rep(m->error, MSG_VALUE_MAX, 'e');
         return 0;
     }
     case MSG_SOCK_LISTEN:
@@ -251,12 +275,15 @@ static const struct {
     {MSG_SOCK_ACCEPTED, "000000010000000204c7380a000002000000000000000000000000"},
     {MSG_RULE_RESULT, "0220000000000000000000010000002a02000000020a000000080600160102"},
     {MSG_SHUTDOWN, "0100001388"},
+    {MSG_CTL_REQUEST, "02000000000000000001"},
     {MSG_LOG, "0200036f6663000b7377697463682031207570"},
     {MSG_HEARTBEAT, "00000001"},
     {MSG_STATUS, "00020005666c6f7773000000000000000c00076c75615f6b6962000000000000"
                  "0800"},
     {MSG_RECORD, "0008706f72747363616e0006616c65727473001031302e302e302e3320736361"
                  "6e6e6564"},
+    {MSG_CTL_REPLY, "01000000000c73776974636865733a20310a"},
+    {MSG_APP_RESULT, "00000003000f6875622e6c75613a333a206f6f7073"},
     {MSG_SOCK_LISTEN, "0419fd000000000000000000000000000000000010"},
     {MSG_SOCK_CONNECT, "0419fd7f000001000000000000000000000000"},
     {MSG_SOCK_CLOSE, "00000001"},

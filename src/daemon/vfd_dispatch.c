@@ -1,0 +1,161 @@
+/*
+ * vfd_dispatch.c - everything a domain can say to the core, as one table:
+ * {type, which kinds of domain may send it, handler}. msg_recv checks the
+ * framing, msg_dispatch the type, permission, exact length and fds, the
+ * handlers' decoders every field. Whatever fails any of that is fatal for
+ * the domain: the reason is logged, the domain is killed and restarted.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/vfd.h"
+
+#define OF             MSG_KBIT(MSG_KIND_OF)
+#define MGMT           MSG_KBIT(MSG_KIND_MGMT)
+#define MSGS_PER_EVENT 64 /* fairness between domains and the control socket */
+
+static int h_log(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct vfd_domain *dom = ctx;
+    struct msg_log m;
+    if (msg_dec_log(r, &m) != MSG_OK) return MSG_FATAL;
+    char module[2 * MSG_NAME_MAX + 2];
+    snprintf(module, sizeof(module), "%s.%s", dom->conf->name, m.module);
+    /* The core's logger escapes whatever bytes the text holds. */
+    log_msg(&dom->d->log, (enum log_level)m.level, module, "%s", m.text);
+    dom->log_lines++;
+    return MSG_OK;
+}
+
+static int h_heartbeat(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct vfd_domain *dom = ctx;
+    struct msg_heartbeat m;
+    if (msg_dec_heartbeat(r, &m) != MSG_OK) return MSG_FATAL;
+    dom->last_hb_ms = ev_now_ms(dom->d->loop);
+    if (dom->state == VFD_DOM_STARTING) dom->state = VFD_DOM_RUNNING;
+    return MSG_OK;
+}
+
+static int h_status(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct vfd_domain *dom = ctx;
+    return msg_dec_status(r, &dom->stats);
+}
+
+static int h_record(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct vfd_domain *dom = ctx;
+    struct msg_record m;
+    if (msg_dec_record(r, &m) != MSG_OK) return MSG_FATAL;
+    vfd_record(dom->d->records, m.app, m.stream, m.line);
+    return MSG_OK;
+}
+
+static int h_ctl_reply(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct vfd_domain *dom = ctx;
+    struct msg_ctl_reply m;
+    if (msg_dec_ctl_reply(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_domain_reply(dom, h->id, &m, r);
+}
+
+static int h_app_result(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct msg_app_result m;
+    if (msg_dec_app_result(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_apps_result(ctx, &m, r);
+}
+
+/* The socket calls: decoded here, policy and system calls in the broker. */
+static int h_listen(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_sock_listen m;
+    if (msg_dec_sock_listen(r, &m) != MSG_OK) return MSG_FATAL;
+    return brk_listen(((struct vfd_domain *)ctx)->brk, h->id, &m);
+}
+
+static int h_connect(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_sock_connect m;
+    if (msg_dec_sock_connect(r, &m) != MSG_OK) return MSG_FATAL;
+    return brk_connect(((struct vfd_domain *)ctx)->brk, h->id, &m);
+}
+
+static int h_close(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_sock_id m;
+    if (msg_dec_sock_id(r, &m) != MSG_OK) return MSG_FATAL;
+    return brk_close(((struct vfd_domain *)ctx)->brk, h->id, &m);
+}
+
+static int h_getname(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_sock_id m;
+    if (msg_dec_sock_id(r, &m) != MSG_OK) return MSG_FATAL;
+    return brk_getname(((struct vfd_domain *)ctx)->brk, h->id, &m);
+}
+
+static int h_setopt(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_sock_setopt m;
+    if (msg_dec_sock_setopt(r, &m) != MSG_OK) return MSG_FATAL;
+    return brk_setopt(((struct vfd_domain *)ctx)->brk, h->id, &m);
+}
+
+/* Not listed, hence fatal from any domain: every core -> domain type, and
+ * RULE_ADD/DEL/LIST until the packet filter exists. Apps (records, app
+ * results) and outgoing connections belong to the of domain only. */
+static const struct msg_handler core_table[] = {
+    {MSG_LOG, OF | MGMT, h_log},
+    {MSG_HEARTBEAT, OF | MGMT, h_heartbeat},
+    {MSG_STATUS, OF | MGMT, h_status},
+    {MSG_RECORD, OF, h_record},
+    {MSG_CTL_REPLY, OF | MGMT, h_ctl_reply},
+    {MSG_APP_RESULT, OF, h_app_result},
+    {MSG_SOCK_LISTEN, OF | MGMT, h_listen},
+    {MSG_SOCK_CONNECT, OF, h_connect},
+    {MSG_SOCK_CLOSE, OF | MGMT, h_close},
+    {MSG_SOCK_GETNAME, OF | MGMT, h_getname},
+    {MSG_SOCK_SETOPT, OF | MGMT, h_setopt},
+    {0, 0, NULL},
+};
+
+int vfd_dispatch_check(char *err, size_t errcap)
+{
+    return msg_table_check(core_table, err, errcap) == MSG_OK ? 0 : -1;
+}
+
+void vfd_dispatch_input(struct vfd_domain *dom)
+{
+    struct vfd *d = dom->d;
+    for (int i = 0; i < MSGS_PER_EVENT && dom->fd >= 0; i++) {
+        struct msg_hdr h;
+        int fds[MSG_MAX_FDS], nfds = 0;
+        char err[MSG_ERR_MAX];
+        int rc = msg_recv(dom->fd, &h, d->rx, MSG_MAX_PAYLOAD, fds, &nfds, err, sizeof(err));
+        if (rc == MSG_AGAIN) return;
+        if (rc == MSG_EOF) {
+            vfd_domain_eof(dom);
+            return;
+        }
+        if (rc == MSG_OK)
+            rc = msg_dispatch(core_table, dom->conf->kind, dom, &h, d->rx, fds, nfds, err,
+                              sizeof(err));
+        if (rc != MSG_OK) {
+            vfd_domain_kill(dom, "fatal message: %s", err);
+            return;
+        }
+    }
+}

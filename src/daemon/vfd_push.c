@@ -1,0 +1,117 @@
+/*
+ * vfd_push.c - what a new incarnation of a domain is told, in this order:
+ * HELLO (its kind, name and limits), its CONFIG set, and (the of domain) the
+ * live APP_SOURCES set. The domain reads nothing else: every byte of
+ * configuration and every app reaches it here.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/vfd.h"
+
+static int push_hello(struct vfd_domain *dom)
+{
+    const struct vfd_config *cfg = &dom->d->cfg;
+    union msg_body b;
+    memset(&b, 0, sizeof(b));
+    b.hello.version = MSG_VERSION;
+    b.hello.kind = (uint8_t)dom->conf->kind;
+    snprintf(b.hello.name, sizeof(b.hello.name), "%s", dom->conf->name);
+    b.hello.mem_kib = (uint32_t)(cfg->lua_memory / 1024);
+    b.hello.instr_budget = (uint32_t)cfg->lua_budget;
+    b.hello.max_socks = (uint16_t)dom->conf->max_socks;
+    b.hello.max_rules = 0; /* no packet-filter rules yet */
+    b.hello.heartbeat_ms = dom->conf->heartbeat_ms;
+    return vfd_domain_send(dom, MSG_HELLO, 0, &b, NULL, 0);
+}
+
+/* One pass over the of domain's configuration: count it (emit NULL) or send
+ * it. The set is small and bounded at load time (vfd_config.c). */
+struct cfg_emit {
+    struct vfd_domain *dom;
+    uint16_t index, count;
+    int failed;
+};
+
+static void emit(struct cfg_emit *e, const char *key, const char *value)
+{
+    if (e->dom && !e->failed) {
+        union msg_body b;
+        memset(&b, 0, sizeof(b));
+        b.config.set = (struct msg_set_pos){1, e->index, e->count};
+        snprintf(b.config.key, sizeof(b.config.key), "%s", key);
+        snprintf(b.config.value, sizeof(b.config.value), "%s", value);
+        e->failed = vfd_domain_send(e->dom, MSG_CONFIG, 0, &b, NULL, 0) != MSG_OK;
+    }
+    e->index++;
+}
+
+static void of_config(const struct vfd *d, struct cfg_emit *e)
+{
+    const struct vfd_config *cfg = &d->cfg;
+    char key[MSG_APP_MAX + 1], num[24];
+    for (size_t i = 0; i < cfg->n_of_num; i++) {
+        snprintf(key, sizeof(key), "of.%s", cfg->of_num[i].key);
+        snprintf(num, sizeof(num), "%" PRIu64, cfg->of_num[i].value);
+        emit(e, key, num);
+    }
+    /* --check compiles the apps; it must not ask for the listeners of a
+     * daemon that may be running. */
+    for (size_t i = 0; !d->check_only && i < cfg->n_listen; i++)
+        emit(e, "of.listen", cfg->listen[i]);
+    for (size_t i = 0; i < cfg->n_apps; i++)
+        for (size_t k = 0; k < cfg->apps[i].nkv; k++) {
+            snprintf(key, sizeof(key), "app.%s.%s", cfg->apps[i].name, cfg->apps[i].kv[k].key);
+            emit(e, key, cfg->apps[i].kv[k].value);
+        }
+}
+
+/* Every kind: the log level (the core drops what is above its own anyway;
+ * this keeps a domain from sending it). */
+static void all_config(struct vfd_domain *dom, struct cfg_emit *e)
+{
+    char level[4];
+    snprintf(level, sizeof(level), "%d", (int)dom->d->cfg.log_level);
+    emit(e, "log_level", level);
+    if (dom->conf->kind == MSG_KIND_OF) of_config(dom->d, e);
+}
+
+static int push_config(struct vfd_domain *dom)
+{
+    struct cfg_emit e = {NULL, 0, 0, 0};
+    all_config(dom, &e); /* count */
+    e = (struct cfg_emit){dom, 0, e.index, 0};
+    all_config(dom, &e);
+    return e.failed ? MSG_FATAL : MSG_OK;
+}
+
+int vfd_push_apps(struct vfd_domain *dom, const struct vfd_appset *set, uint32_t gen)
+{
+    union msg_body b;
+    uint16_t n = set ? (uint16_t)set->n : 0;
+    memset(&b, 0, sizeof(b));
+    b.app_source.set = (struct msg_set_pos){gen, 0, n};
+    b.app_source.source = "";
+    if (!n) return vfd_domain_send(dom, MSG_APP_SOURCES, 0, &b, NULL, 0) == MSG_OK ? 0 : -1;
+    for (uint16_t i = 0; i < n; i++) {
+        const struct vfd_app_src *a = &set->apps[i];
+        b.app_source.set.index = i;
+        snprintf(b.app_source.name, sizeof(b.app_source.name), "%s", a->name);
+        snprintf(b.app_source.origin, sizeof(b.app_source.origin), "%s", a->origin);
+        b.app_source.source = a->text;
+        b.app_source.source_len = (uint32_t)a->len;
+        if (vfd_domain_send(dom, MSG_APP_SOURCES, 0, &b, NULL, 0) != MSG_OK) return -1;
+    }
+    return 0;
+}
+
+int vfd_push_start(struct vfd_domain *dom)
+{
+    if (push_hello(dom) != MSG_OK || push_config(dom) != MSG_OK) return -1;
+    if (dom->conf->kind != MSG_KIND_OF) return 0;
+    uint32_t gen;
+    const struct vfd_appset *set = vfd_apps_for_start(dom->d, &gen);
+    dom->app_gen_answered = gen - 1; /* this incarnation answers from gen on */
+    return vfd_push_apps(dom, set, gen);
+}

@@ -1,0 +1,263 @@
+/*
+ * dom_of.c - the domain of kind "of": the OpenFlow controller engine (ofc)
+ * with the Lua app host (lof), fed by what the core pushes. CONFIG carries
+ * the engine's numbers ("of.KEY"), the listen addresses ("of.listen") and
+ * each app's settings ("app.NAME.KEY"); APP_SOURCES the apps, which are
+ * loaded as one set and answered with APP_RESULT. The listening sockets are
+ * the core's: the domain registers them with SOCK_LISTEN and gets each
+ * switch connection as a passed fd (SOCK_ACCEPTED), which the engine adopts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brk/brk.h"
+#include "domain/dom.h"
+#include "lof/lof.h"
+#include "ofc/ofc.h"
+
+#define OF_MAX_LISTEN 8
+
+struct dom_of {
+    struct ofc_config ocfg;
+    struct vlua_limits lim;
+    struct ofc *ofc;
+    struct lof *lof;
+    uint64_t loads_ok, loads_failed;
+};
+
+struct listen_req {
+    struct dom *d;
+    char text[BRK_TEXT_MAX];
+};
+
+/* ---- host callbacks --------------------------------------------------------------- */
+
+static void host_record(void *ctx, const char *app, const char *stream, const char *line)
+{
+    struct dom *d = ctx;
+    union msg_body b;
+    memset(&b, 0, sizeof(b));
+    if (strlen(line) > MSG_TEXT_MAX) {
+        log_warn(&d->log, "records", "record of app %s longer than %d bytes dropped", app,
+                 MSG_TEXT_MAX);
+        return;
+    }
+    snprintf(b.record.app, sizeof(b.record.app), "%s", app);
+    snprintf(b.record.stream, sizeof(b.record.stream), "%s", stream);
+    snprintf(b.record.line, sizeof(b.record.line), "%s", line);
+    dom_send(d, MSG_RECORD, 0, &b, NULL, 0);
+}
+
+static void host_open_env(void *ctx, lua_State *L, const char *app)
+{
+    (void)app;
+    dom_lsock_open(ctx, L);
+}
+
+/* The engine closes a switch's fd: the core lets go of its copy. */
+static void engine_closes(void *ctx, int fd)
+{
+    dom_sock_release(ctx, fd);
+}
+
+/* ---- listeners ----------------------------------------------------------------------- */
+
+static void of_accept(void *ctx, uint32_t sock_id, int fd, const struct msg_addr *peer)
+{
+    (void)sock_id;
+    struct dom *d = ctx;
+    char text[BRK_TEXT_MAX];
+    brk_addr_format(peer, text, sizeof(text));
+    ofc_adopt_fd(d->of->ofc, fd, text); /* on failure the close hook tells the core */
+}
+
+static void listen_done(void *ctx, const struct msg_socket_result *r, int fd)
+{
+    (void)fd;
+    struct listen_req *q = ctx;
+    struct dom *d = q->d;
+    if (r->error) {
+        log_error(&d->log, "of", "listen on %s refused by the core: %s", q->text,
+                  strerror((int)r->error));
+    } else {
+        dom_sock_listen_on(d, r->sock_id, of_accept, d, 0);
+        log_info(&d->log, "of", "OpenFlow connections from %s (core socket %u)", q->text,
+                 r->sock_id);
+    }
+    free(q);
+}
+
+static int ask_listen(struct dom *d, const char *text, struct msg_r *r)
+{
+    union msg_body b;
+    memset(&b, 0, sizeof(b));
+    char why[160];
+    if (brk_addr_parse(text, &b.sock_listen.addr, why, sizeof(why)) != 0)
+        return msg_r_fail(r, "of.listen '%.64s': %s", text, why);
+    b.sock_listen.backlog = MSG_BACKLOG_MAX;
+    struct listen_req *q = calloc(1, sizeof(*q));
+    if (!q) dom_fatal(d, "out of memory");
+    q->d = d;
+    snprintf(q->text, sizeof(q->text), "%s", text);
+    dom_sock_request(d, MSG_SOCK_LISTEN, &b, listen_done, q);
+    return MSG_OK;
+}
+
+/* ---- configuration -------------------------------------------------------------------- */
+
+static int set_number(struct dom_of *of, const char *key, const char *value, struct msg_r *r)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (errno || end == value || *end)
+        return msg_r_fail(r, "of.%s: '%.32s' is not a number", key, value);
+    struct ofc_config *c = &of->ocfg;
+    if (!strcmp(key, "miss_send_len") && v <= 65535)
+        c->miss_send_len = (uint16_t)v;
+    else if (!strcmp(key, "echo_interval") && v <= UINT32_MAX)
+        c->echo_interval_ms = (uint32_t)v;
+    else if (!strcmp(key, "echo_timeout") && v <= UINT32_MAX)
+        c->echo_timeout_ms = (uint32_t)v;
+    else if (!strcmp(key, "handshake_timeout") && v <= UINT32_MAX)
+        c->handshake_timeout_ms = (uint32_t)v;
+    else if (!strcmp(key, "request_timeout") && v <= UINT32_MAX)
+        c->request_timeout_ms = (uint32_t)v;
+    else if (!strcmp(key, "out_buffer"))
+        c->out_buf_cap = (size_t)v;
+    else if (!strcmp(key, "max_bad_msgs") && v <= UINT32_MAX)
+        c->max_bad_msgs = (uint32_t)v;
+    /* Core and domain come from one build; a key one of them does not know
+     * means they do not. */
+    else
+        return msg_r_fail(r, "CONFIG key 'of.%.40s' unknown or out of range", key);
+    return MSG_OK;
+}
+
+int dom_of_start(struct dom *d)
+{
+    struct dom_of *of = calloc(1, sizeof(*of));
+    if (!of) return -1;
+    of->lim.mem_bytes = (size_t)d->hello.mem_kib * 1024;
+    of->lim.instr_budget = d->hello.instr_budget;
+    ofc_config_defaults(&of->ocfg);
+    d->of = of;
+    return 0;
+}
+
+int dom_of_configure(struct dom *d, struct msg_r *r)
+{
+    struct dom_of *of = d->of;
+    const char *listen[OF_MAX_LISTEN];
+    size_t nlisten = 0;
+    for (size_t i = 0; i < d->ncfg; i++) {
+        const char *k = d->cfg[i].key, *v = d->cfg[i].value;
+        if (!strcmp(k, "of.listen")) {
+            if (nlisten == OF_MAX_LISTEN)
+                return msg_r_fail(r, "more than %d of.listen", OF_MAX_LISTEN);
+            listen[nlisten++] = v;
+        } else if (!strncmp(k, "of.", 3)) {
+            if (set_number(of, k + 3, v, r) != MSG_OK) return MSG_FATAL;
+        }
+    }
+    if (of->ofc) return MSG_OK; /* the engine exists: only the app settings change */
+    static const struct lof_host host = {.record = host_record, .open_env = host_open_env};
+    of->lof = lof_new(d->loop, &d->log, &of->lim, &host, d);
+    of->ofc = of->lof ? ofc_new(d->loop, &d->log, &of->ocfg, lof_ofc_handlers(), of->lof) : NULL;
+    if (!of->ofc) dom_fatal(d, "cannot create the OpenFlow engine");
+    lof_attach(of->lof, of->ofc);
+    ofc_set_close_hook(of->ofc, engine_closes, d);
+    for (size_t i = 0; i < nlisten; i++)
+        if (ask_listen(d, listen[i], r) != MSG_OK) return MSG_FATAL;
+    return MSG_OK;
+}
+
+/* ---- apps ----------------------------------------------------------------------------- */
+
+int dom_of_load(struct dom *d)
+{
+    struct dom_of *of = d->of;
+    struct lof_app_src src[MSG_SET_MAX];
+    struct lof_kv *kv = calloc(d->ncfg ? d->ncfg : 1, sizeof(*kv));
+    if (!kv) dom_fatal(d, "out of memory");
+    size_t used = 0;
+    for (size_t i = 0; i < d->napps; i++) {
+        const struct dom_app *a = &d->apps[i];
+        char prefix[MSG_APP_MAX + 8];
+        size_t pl = (size_t)snprintf(prefix, sizeof(prefix), "app.%s.", a->name);
+        src[i] = (struct lof_app_src){a->name, a->origin, a->src, a->len, kv + used, 0};
+        for (size_t k = 0; k < d->ncfg; k++)
+            if (!strncmp(d->cfg[k].key, prefix, pl)) {
+                kv[used++] = (struct lof_kv){d->cfg[k].key + pl, d->cfg[k].value};
+                src[i].ncfg++;
+            }
+    }
+    union msg_body b;
+    memset(&b, 0, sizeof(b));
+    b.app_result.generation = d->app_gen;
+    if (lof_load(of->lof, src, d->napps, b.app_result.error, sizeof(b.app_result.error)) == 0) {
+        of->loads_ok++;
+        b.app_result.error[0] = '\0';
+    } else {
+        of->loads_failed++;
+        if (!b.app_result.error[0]) snprintf(b.app_result.error, 32, "load failed");
+    }
+    free(kv);
+    dom_send(d, MSG_APP_RESULT, 0, &b, NULL, 0);
+    return 0;
+}
+
+/* ---- status and teardown ---------------------------------------------------------------- */
+
+static void put(struct msg_status *st, const char *key, uint64_t v)
+{
+    if (st->count >= MSG_STATS_MAX) return;
+    snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "%s", key);
+    st->stats[st->count++].value = v;
+}
+
+void dom_of_status(struct dom *d, struct msg_status *st)
+{
+    struct dom_of *of = d->of;
+    if (!of || !of->ofc) return;
+    struct ofc_counters c;
+    struct lof_status ls;
+    ofc_counters(of->ofc, &c);
+    lof_status(of->lof, &ls);
+    put(st, "switches", ofc_switch_count(of->ofc));
+    put(st, "accepted", c.accepted);
+    put(st, "disconnects", c.disconnects);
+    put(st, "packet_ins", c.packet_ins);
+    put(st, "msgs_in", c.msgs_in);
+    put(st, "msgs_out", c.msgs_out);
+    put(st, "bad_msgs", c.bad_msgs);
+    put(st, "apps", ls.n_apps);
+    put(st, "generation", ls.generation);
+    put(st, "lua_mem", ls.mem_used);
+    put(st, "budget_trips", ls.budget_trips);
+    put(st, "mem_trips", ls.mem_trips);
+    put(st, "handler_errors", ls.handler_errors);
+    put(st, "loads_failed", of->loads_failed);
+}
+
+struct ofc *dom_of_engine(struct dom *d)
+{
+    return d->of ? d->of->ofc : NULL;
+}
+
+struct lof *dom_of_host(struct dom *d)
+{
+    return d->of ? d->of->lof : NULL;
+}
+
+void dom_of_stop(struct dom *d)
+{
+    struct dom_of *of = d->of;
+    if (!of) return;
+    if (of->ofc) ofc_free(of->ofc); /* the apps see switch_down first */
+    if (of->lof) lof_free(of->lof);
+    free(of);
+    d->of = NULL;
+}
