@@ -30,6 +30,9 @@ set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 VF_BUILD=${VF_BUILD:-$ROOT/build}
+# t_free_port and friends; its cleanup trap is replaced by ours below (we
+# register nothing with t_on_exit).
+. tests/lib.sh
 QUICK=0 INSTALL=1 ROUNDS=1 ONLY=ceiling,ovs,osken,visorflow
 NICE=0
 [ "$(id -u)" -eq 0 ] && NICE=-10
@@ -91,15 +94,6 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); $MACHINE"
 echo "# ofbench ${GEN_ARGS[*]} [--mode latency|throughput] 127.0.0.1:PORT"
 
 # ---- controller processes ------------------------------------------------------
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ] && { echo "$p"; return 0; }
-  done
-  return 1
-}
-
 # start_ctrl NAME CMD...: start a controller pinned to CTRL_CPU (taskset execs,
 # so CTRL_PID is the controller itself) and wait until PORT listens.
 start_ctrl() {
@@ -202,7 +196,7 @@ target() {
   [ -n "${SKIPPED[$name]:-}" ] && return 0
   echo "== $label${ROUND_NOTE:-}"
   for mode in latency throughput; do
-    PORT=$(free_port) || { echo "  no free port"; FAILED=1; return 1; }
+    PORT=$(t_free_port) || { echo "  no free port"; FAILED=1; return 1; }
     "run_$name"
     rc=$?
     [ "$rc" -eq 2 ] && { SKIPPED[$name]=1; return 0; }

@@ -31,7 +31,4 @@ struct vfd *ctl_daemon(struct ctl_client *cl);
  * a domain's text spliced into the core's JSON cannot end the core's object. */
 int vfd_json_contained(const char *p, size_t n);
 
-/* JSON string body (without quotes) of untrusted text into dst. */
-const char *ctl_json_escape(char *dst, size_t cap, const char *s);
-
 #endif

@@ -20,27 +20,10 @@
 #include "daemon/vfd.h"
 #include "daemon/vfd_ctl.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 
 #define DETAIL_MAX (8u << 20) /* one domain's JSON detail */
 #define JSON_DEPTH 64
-
-const char *ctl_json_escape(char *dst, size_t cap, const char *s)
-{
-    size_t o = 0;
-    for (; *s && o + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = (char)c;
-        } else if (c < 0x20 || c >= 0x7f) {
-            o += (size_t)snprintf(dst + o, cap - o, "\\u%04x", c);
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    dst[o] = '\0';
-    return dst;
-}
 
 int vfd_json_contained(const char *p, size_t n)
 {
@@ -119,8 +102,7 @@ static void domain_heading(struct status_job *j, const struct vfd_domain *dom)
                    "%s{\"name\":\"%s\",\"kind\":\"%s\",\"pid\":%d,\"state\":\"%s\","
                    "\"restarts\":%u,\"uptime_s\":%" PRIu64 ",\"last_exit\":\"%s\",",
                    j->next > 1 ? "," : "", dom->conf->name, kind, (int)dom->pid, state,
-                   dom->restarts, up,
-                   ctl_json_escape(exit_text, sizeof(exit_text), dom->last_exit));
+                   dom->restarts, up, json_escape(exit_text, sizeof(exit_text), dom->last_exit));
         ctl_printf(j->cl,
                    "\"sockets\":{\"open\":%zu,\"held_listeners\":%zu,\"accepted\":%" PRIu64
                    ",\"connects\":%" PRIu64 ",\"denied\":%" PRIu64 "},\"reported\":{",
@@ -249,7 +231,7 @@ static void cmd_status(struct ctl_client *cl, char **argv, int json)
                    "{\"pid\":%d,\"uptime_s\":%" PRIu64 ",\"reloads_ok\":%u,\"reloads_failed\":%u,"
                    "\"last_reload_error\":\"%s\",\"domains\":[",
                    (int)getpid(), up, d->reloads_ok, d->reloads_failed,
-                   ctl_json_escape(err, sizeof(err), d->last_reload_error));
+                   json_escape(err, sizeof(err), d->last_reload_error));
     } else {
         ctl_printf(cl, "visorflowd pid %d up %" PRIu64 "s\n", (int)getpid(), up);
         ctl_printf(cl, "app reloads: ok %u, failed %u\n", d->reloads_ok, d->reloads_failed);

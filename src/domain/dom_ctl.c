@@ -13,6 +13,7 @@
 
 #include "domain/dom.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lof/lof.h"
 #include "ofc/ofc.h"
 
@@ -32,24 +33,6 @@ static void outf(struct out *o, const char *fmt, ...)
     int n = vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     if (n > 0) buf_append(&o->b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-static const char *esc(char *dst, size_t cap, const char *s)
-{
-    size_t o = 0;
-    for (; *s && o + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = (char)c;
-        } else if (c < 0x20 || c >= 0x7f) {
-            o += (size_t)snprintf(dst + o, cap - o, "\\u%04x", c);
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    dst[o] = '\0';
-    return dst;
 }
 
 void dom_ctl_reply(struct dom *d, uint32_t id, int error, const char *text, size_t len)
@@ -93,18 +76,18 @@ static void status_switch(struct ofc_switch *sw, void *arg)
              "%s{\"dpid\":\"%016" PRIx64 "\",\"peer\":\"%s\",\"up_s\":%" PRIu64
              ",\"msgs_in\":%" PRIu64 ",\"msgs_out\":%" PRIu64 ",\"packet_ins\":%" PRIu64
              ",\"queued\":%zu,\"ports\":[",
-             s->first ? "" : ",", dpid, esc(peer, sizeof(peer), ofc_switch_peer(sw)), up,
+             s->first ? "" : ",", dpid, json_escape(peer, sizeof(peer), ofc_switch_peer(sw)), up,
              sc.msgs_in, sc.msgs_out, sc.packet_ins, sc.out_queued);
     else
         outf(o,
              "  switch %016" PRIx64 " peer %s up %" PRIu64 "s msgs in %" PRIu64 " out %" PRIu64
              " packet_ins %" PRIu64 " queued %zu\n",
-             dpid, esc(peer, sizeof(peer), ofc_switch_peer(sw)), up, sc.msgs_in, sc.msgs_out,
-             sc.packet_ins, sc.out_queued);
+             dpid, json_escape(peer, sizeof(peer), ofc_switch_peer(sw)), up, sc.msgs_in,
+             sc.msgs_out, sc.packet_ins, sc.out_queued);
     for (size_t i = 0; f && i < f->n_ports; i++) {
         const struct of10_phy_port *p = &f->ports[i];
         char name[128];
-        esc(name, sizeof(name), p->name);
+        json_escape(name, sizeof(name), p->name);
         const char *link = (p->state & OFPPS10_LINK_DOWN) ? "down" : "up";
         if (o->json)
             outf(o, "%s{\"port\":%u,\"name\":\"%s\",\"link\":\"%s\"}", i ? "," : "", p->port_no,
@@ -131,7 +114,7 @@ static void status_of(struct dom *d, struct out *o)
     for (size_t i = 0; i < ls.n_apps && strlen(apps) + 80 < sizeof(apps); i++)
         snprintf(apps + strlen(apps), sizeof(apps) - strlen(apps), "%s%s%s%s", i ? "," : "",
                  o->json ? "\"" : "", ls.app_names[i], o->json ? "\"" : "");
-    esc(err, sizeof(err), ls.last_error);
+    json_escape(err, sizeof(err), ls.last_error);
     if (o->json) {
         outf(o,
              "{\"apps\":[%s],\"generation\":%u,\"lua_mem\":%zu,\"lua_mem_cap\":%zu,"

@@ -112,7 +112,14 @@ abuse() {
   local before after acc0 acc1 rc
   before=$(of_json "o['detail']['$counter'], o['detail']['lua_handler_errors']")
   acc0=$(of_json "o['detail']['counters']['accepted']")
-  "$CTL" reload >"$TMP/reload.out" 2>&1; rc=$?
+  # Writing the file also triggers the watcher's own reload; a reload asked for
+  # while that one runs is refused ("already in progress"): ask again.
+  local try
+  for try in 1 2 3 4 5 6 7 8 9 10; do
+    "$CTL" reload >"$TMP/reload.out" 2>&1; rc=$?
+    grep -q 'already in progress' "$TMP/reload.out" || break
+    sleep 0.3
+  done
   # Broadcasts are never learned: each one is a PACKET_IN through the chain.
   h 1 ping -b -c 3 -i 0.2 -W 1 10.213.0.255 >/dev/null 2>&1
   sleep 0.3

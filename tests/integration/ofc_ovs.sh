@@ -26,20 +26,7 @@ PA=vfo${T_ID}a0 PB=vfo${T_ID}b0
 TMP=$(mktemp -d /tmp/vf-ofc-ovs.XXXXXX)
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
 
-free_port() {
-  local p i
-  for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    [ -z "$(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null)" ] && { echo "$p"; return 0; }
-  done
-  return 1
-}
-wait_for() {
-  local n=$(($1 * 10)); shift
-  while ((n-- > 0)); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-P=$(free_port) || { t_fail "$T_NAME: no free port"; exit 1; }
+P=$(t_free_port) || { t_fail "$T_NAME: no free port"; exit 1; }
 echo "# bridge $BR, ofc_hub on 127.0.0.1:$P, tmp $TMP"
 
 # ---- the hub: never probes by itself, so the echoes we see are the switch's -------
@@ -47,21 +34,19 @@ echo "# bridge $BR, ofc_hub on 127.0.0.1:$P, tmp $TMP"
   >"$TMP/hub.out" 2>"$TMP/hub.err" &
 HUB_PID=$!
 t_on_exit "kill $HUB_PID; wait $HUB_PID"
-wait_for 10 eval "[ -n \"\$(ss -Htln 'sport = :$P')\" ]" ||
+t_wait_for 10 eval "[ -n \"\$(ss -Htln 'sport = :$P')\" ]" ||
   { t_fail "$T_NAME: ofc_hub did not listen on $P: $(cat "$TMP/hub.err")"; exit 1; }
 
 # ---- bridge ---------------------------------------------------------------------
-t_on_exit "ovs-vsctl --timeout=10 --if-exists del-br $BR"
-ovs-vsctl --timeout=10 add-br "$BR" -- set bridge "$BR" datapath_type=netdev \
-  fail_mode=secure protocols=OpenFlow10 other-config:datapath-id=00000000000a0b0c \
+t_add_bridge "$BR" other-config:datapath-id=00000000000a0b0c \
   -- --id=@c create controller target="\"tcp:127.0.0.1:$P\"" inactivity_probe=1000 \
-  -- set bridge "$BR" controller=@c >/dev/null ||
+  -- set bridge "$BR" controller=@c ||
   { t_fail "$T_NAME: cannot create bridge $BR"; exit 1; }
 connected() {
   [ "$(ovs-vsctl --timeout=5 --columns=is_connected --bare find controller \
       target="\"tcp:127.0.0.1:$P\"")" = true ]
 }
-if wait_for 20 connected && wait_for 5 grep -q '^switch_up dpid=00000000000a0b0c' "$TMP/hub.out"; then
+if t_wait_for 20 connected && t_wait_for 5 grep -q '^switch_up dpid=00000000000a0b0c' "$TMP/hub.out"; then
   t_pass "$T_NAME: handshake completes (is_connected=true, switch_up dpid 000a0b0c)"
 else
   t_fail "$T_NAME: no handshake"
@@ -71,24 +56,9 @@ fi
 ovs-vsctl --timeout=5 show | sed -n "/Bridge $BR/,/Port/p" | sed 's/^/    /'
 
 # ---- hosts --------------------------------------------------------------------
-add_host() { # ns, host-side if, address
-  local ns=$1 ifc=$2 addr=$3
-  t_on_exit "ip netns del $ns"
-  t_on_exit "ip link del $ifc"
-  ip netns add "$ns" &&
-    ip link add "$ifc" type veth peer name eth0 netns "$ns" &&
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
-    ip netns exec "$ns" ip addr add "$addr/24" dev eth0 &&
-    ip netns exec "$ns" ip link set eth0 up &&
-    ip netns exec "$ns" ip link set lo up &&
-    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null &&
-    sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" &&
-    ip link set "$ifc" up &&
-    ovs-vsctl --timeout=10 add-port "$BR" "$ifc"
-}
-add_host "$NSA" "$PA" 10.212.0.1 && add_host "$NSB" "$PB" 10.212.0.2 ||
+t_add_host "$NSA" "$PA" 10.212.0.1 "$BR" && t_add_host "$NSB" "$PB" 10.212.0.2 "$BR" ||
   { t_fail "$T_NAME: cannot create hosts"; exit 1; }
-if wait_for 10 eval "[ \$(grep -c '^port_status' '$TMP/hub.out') -ge 2 ]"; then
+if t_wait_for 10 eval "[ \$(grep -c '^port_status' '$TMP/hub.out') -ge 2 ]"; then
   t_pass "$T_NAME: PORT_STATUS for both new ports reached the hub"
 else
   t_fail "$T_NAME: PORT_STATUS missing"
@@ -117,7 +87,7 @@ last_echoes() {
   echo "${v:-0}"
 }
 t0=$(date +%s)
-wait_for 30 eval '[ "$(last_echoes)" -ge 2 ]'
+t_wait_for 30 eval '[ "$(last_echoes)" -ge 2 ]'
 # and at least 11 s in all: more than twice the effective probe interval
 while (( $(date +%s) - t0 < 11 )); do sleep 0.5; done
 idle=$(( $(date +%s) - t0 ))

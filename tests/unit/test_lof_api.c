@@ -7,27 +7,6 @@
  */
 #include "test_lof_fake.h"
 
-static struct lt *T;
-
-static int setup(void **state)
-{
-    (void)state;
-    T = lt_new(0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    lt_free(T);
-    return 0;
-}
-
-static void want_records(const char *want)
-{
-    if (strcmp(T->records, want) != 0) fail_msg("records:\n%s\nwant:\n%s", T->records, want);
-}
-
 /* A serialiser for flat tables, shared by the apps below. */
 #define DUMP                                                                                       \
     "local function dump(t) local k = {} for n in pairs(t) do k[#k + 1] = n end\n"                 \
@@ -50,7 +29,7 @@ static void test_packet_table(void **state)
     len = lf_frame(f, "00:00:00:00:00:01", "ff:ff:ff:ff:ff:ff", 0x0a000001, 0x0a000002, 0, 0, 0);
     lf_packet_in(T, sw, 2, f, len, OFP10_NO_BUFFER);
     lf_packet_in(T, sw, 2, f, 10, OFP10_NO_BUFFER); /* a runt */
-    want_records(
+    lt_want_records(
         "p/t: buffer_id=77 dl_dst=00:00:00:00:00:02 dl_src=00:00:00:00:00:01 dl_type=2048 "
         "dl_vlan=65535 in_port=1 ip_ttl=64 is_fragment=false is_later_fragment=false l3=ipv4 "
         "l4=tcp match={dl_dst=00:00:00:00:00:02 dl_src=00:00:00:00:00:01 dl_type=2048 "
@@ -135,7 +114,7 @@ static void test_packet_table_is_plain(void **state)
     assert_string_equal(b, "udp,in_port=2,dl_vlan=0xffff,dl_src=00:00:00:00:00:01,"
                            "dl_dst=00:00:00:00:00:02,nw_src=10.0.0.1,nw_dst=10.0.0.2,nw_tos=0,"
                            "tp_src=1234");
-    want_records(
+    lt_want_records(
         "p/t: dl_dst=00:00:00:00:00:02 dl_src=00:00:00:00:00:01 dl_type=2048 dl_vlan=65535 "
         "in_port=2 nw_dst=10.0.0.2 nw_proto=17 nw_src=10.0.0.1 nw_tos=0 tp_src=1234\n"
         "p/t: true 00:00:00:00:00:01 80 string nil nil 0 0 nil nil\n"
@@ -188,7 +167,7 @@ static void test_flow_mod_on_the_wire(void **state)
     const struct of10_flow_mod *fm = &m->u.flow_mod;
     char want_xid[64];
     snprintf(want_xid, sizeof want_xid, "fm/t: %u\n", m->xid);
-    want_records(want_xid);
+    lt_want_records(want_xid);
     assert_int_equal(fm->command, OFPFC10_MODIFY_STRICT);
     assert_int_equal(fm->priority, 100);
     assert_int_equal(fm->idle_timeout, 5);
@@ -423,7 +402,7 @@ static void test_stats_and_barrier(void **state)
     lf_answer(3, OFC_REPLY_TIMEOUT, NULL, 0);
     lf_answer(4, OFC_REPLY_OK, NULL, 0);
     lf_answer(5, OFC_REPLY_GONE, NULL, 0);
-    want_records(
+    lt_want_records(
         "st/t: stats: kind: expected desc, flow, aggregate, table, port or queue, got flows\n"
         "st/t: stats: args: unknown field 'port'\n"
         "st/t: stats: callback: expected a function, got nil\n"
@@ -478,7 +457,7 @@ static void test_switch_objects(void **state)
     uint8_t f[128];
     size_t len = lf_frame(f, "00:00:00:00:00:01", "00:00:00:00:00:02", 1, 2, 17, 1, 2);
     lf_packet_in(T, b, 1, f, len, OFP10_NO_BUFFER);
-    want_records(
+    lt_want_records(
         "sw/t: fe:dc:ba:98:76:54:32:10,-81985529216486896,switch "
         "fe:dc:ba:98:76:54:32:10,256,fake:0,2\n"
         "sw/t: 00:00:00:00:00:00:00:01,1,switch 00:00:00:00:00:00:00:01,256,fake:1,0\n"
@@ -526,7 +505,7 @@ static void test_event_tables(void **state)
     e.u.error.type = 3, e.u.error.code = 0;
     e.u.error.data.p = req, e.u.error.data.len = sizeof req;
     lof_ofc_handlers()->error(T->l, sw, &e);
-    want_records(
+    lt_want_records(
         "ev/t: byte_count=180 cookie=-9223372036854775807 duration_nsec=0 duration_sec=4 "
         "idle_timeout=0 match={dl_type=2048 nw_src=10.0.0.0/8} packet_count=3 priority=9 "
         "reason=hard_timeout\n"
@@ -540,14 +519,14 @@ static void test_event_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_packet_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_packet_table_is_plain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flow_mod_on_the_wire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flow_mod_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_packet_out, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stats_and_barrier, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_switch_objects, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_event_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_packet_table, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_packet_table_is_plain, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_flow_mod_on_the_wire, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_flow_mod_errors, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_packet_out, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_stats_and_barrier, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_switch_objects, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_event_tables, lt_setup, lt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * app host without sockets: a fake of the ofc engine (the functions of
  * ofc.h the host calls, recording every message sent and every request made,
  * with helpers to answer them), fake switches, frame builders, and a host
- * harness on an ev loop with a fake clock and a captured log.
+ * harness on an ev loop with a fake clock and a captured log, kept in T by the
+ * cmocka setups and teardown at the end.
  *
  * A test binary that includes this links none of the real engine: every ofc
  * symbol the host references is defined here, so the archive's ofc objects
@@ -434,6 +435,46 @@ LF_API size_t lf_live_requests(void)
 LF_API bool lf_log_has(struct lt *t, const char *needle)
 {
     return strstr(t->logbuf, needle) != NULL;
+}
+
+/* ---- the fixture: one harness per test, in T ---------------------------------- */
+
+#define LT_SMALL_BUDGET 200000 /* VM instructions: a runaway handler is cut off fast */
+
+static struct lt *T __attribute__((unused));
+
+/* cmocka setups: T with the default instruction budget, or a small one. */
+LF_API int lt_setup(void **state)
+{
+    (void)state;
+    T = lt_new(0);
+    return 0;
+}
+
+LF_API int lt_setup_small_budget(void **state)
+{
+    (void)state;
+    T = lt_new(LT_SMALL_BUDGET);
+    return 0;
+}
+
+LF_API int lt_teardown(void **state)
+{
+    (void)state;
+    lt_free(T);
+    return 0;
+}
+
+/* Fail unless T's records are exactly want. */
+LF_API void lt_want_records(const char *want)
+{
+    if (strcmp(T->records, want) != 0) fail_msg("records:\n%s\nwant:\n%s", T->records, want);
+}
+
+LF_API void lt_clear_records(void)
+{
+    T->records[0] = '\0';
+    T->reclen = 0;
 }
 
 #endif

@@ -6,33 +6,6 @@
  */
 #include "test_lof_fake.h"
 
-static struct lt *T;
-
-static int setup(void **state)
-{
-    (void)state;
-    T = lt_new(200000);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    lt_free(T);
-    return 0;
-}
-
-static void want_records(const char *want)
-{
-    if (strcmp(T->records, want) != 0) fail_msg("records:\n%s\nwant:\n%s", T->records, want);
-}
-
-static void clear_records(void)
-{
-    T->records[0] = '\0';
-    T->reclen = 0;
-}
-
 static const uint8_t *tcp_frame(size_t *len, uint16_t dport)
 {
     static uint8_t f[128];
@@ -63,7 +36,7 @@ static void test_chain_order_and_stop(void **state)
     f = tcp_frame(&len, 22);
     lf_packet_in(T, sw, 1, f, len, OFP10_NO_BUFFER);
     /* switch_up reaches everyone whatever a returns; only `true` stops */
-    want_records("a/t: a up\nb/t: b up\na/t: a 80\nb/t: b 80\nc/t: c 80\na/t: a 22\n");
+    lt_want_records("a/t: a up\nb/t: b up\na/t: a 80\nb/t: b 80\nc/t: c 80\na/t: a 22\n");
 }
 
 static void test_environments_are_separate(void **state)
@@ -80,7 +53,7 @@ static void test_environments_are_separate(void **state)
     char err[256];
     assert_int_equal(lt_load_list(T, apps, 2, err, sizeof err), 0);
     lf_switch_up(T, 1, 1);
-    want_records("a/t: 1 true true\nb/t: nil false nil b\n");
+    lt_want_records("a/t: 1 true true\nb/t: nil false nil b\n");
 }
 
 static void test_runaway_handler_is_cut_off(void **state)
@@ -104,7 +77,7 @@ static void test_runaway_handler_is_cut_off(void **state)
     for (int i = 0; i < 3; i++)
         lf_packet_in(T, sw, 1, f, len, OFP10_NO_BUFFER);
     /* the chain went on after each failure, and the third event was handled */
-    want_records("b/t: next app\nb/t: next app\nspin/t: handled 3\nb/t: next app\n");
+    lt_want_records("b/t: next app\nb/t: next app\nspin/t: handled 3\nb/t: next app\n");
     struct lof_status st;
     lof_status(T->l, &st);
     assert_int_equal(st.handler_errors, 2);
@@ -145,7 +118,7 @@ static void test_timers(void **state)
     lof_status(T->l, &st);
     assert_int_equal(st.timers, 3);
     lt_advance(T, 2000);
-    want_records("tm/t: every 1\ntm/t: after 1.5\ntm/t: every 2\ntm/t: every 3\n");
+    lt_want_records("tm/t: every 1\ntm/t: after 1.5\ntm/t: every 2\ntm/t: every 3\n");
     lof_status(T->l, &st);
     assert_int_equal(st.timers, 0);
     assert_int_equal(st.handler_errors, 1);
@@ -159,7 +132,7 @@ static void test_timer_handler_tick(void **state)
              "local n = 0\nreturn { tick = 0.25, timer = function() n = n + 1\n"
              "  vf.record('t', 'tick ' .. n) end }\n");
     lt_advance(T, 1000);
-    want_records("tick/t: tick 1\ntick/t: tick 2\ntick/t: tick 3\ntick/t: tick 4\n");
+    lt_want_records("tick/t: tick 1\ntick/t: tick 2\ntick/t: tick 3\ntick/t: tick 4\n");
     /* the handler's own timer cannot be cancelled by guessing ids */
     char err[256];
     const char *src = "return { tick = 0, timer = function() end }";
@@ -184,8 +157,8 @@ static void test_config_and_configure(void **state)
     struct lof_app_src a = {"cfg", "cfg.lua", src, strlen(src), kv, 8};
     char err[256];
     assert_int_equal(lt_load_list(T, &a, 1, err, sizeof err), 0);
-    want_records("cfg/t: integer,10,1.5,true,10.0.0.0/8,2,deny a,allow b,7\n"
-                 "cfg/t: 10,1.5,true,10.0.0.0/8,2,allow b,1,x y,007,def\n");
+    lt_want_records("cfg/t: integer,10,1.5,true,10.0.0.0/8,2,deny a,allow b,7\n"
+                    "cfg/t: 10,1.5,true,10.0.0.0/8,2,allow b,1,x y,007,def\n");
     /* a typo in the configuration fails the load, at the configure() call */
     const struct lof_kv typo[] = {{"idel_timeout", "5"}};
     const char *s2 = "local x = 1\nlocal c = vf.configure { idle_timeout = 10 }\nreturn {}\n";
@@ -208,11 +181,11 @@ static void test_record_csv(void **state)
              "ok, e = pcall(vf.record, 's', {'two\\nlines'}) vf.record('e', e)\n"
              "ok, e = pcall(vf.record, 's', {{}}) vf.record('e', e)\n"
              "return {}\n");
-    want_records("rec/s-1: 1,2.5,plain,\"a,b\",\"say \"\"hi\"\"\",true,\" pad\"\n"
-                 "rec/s-1: raw line, as is\n"
-                 "rec/e: record: stream name must be 1..32 of [a-z0-9_-]\n"
-                 "rec/e: record: column 1: values cannot contain line breaks or NULs\n"
-                 "rec/e: record: column 1: expected a string, number or boolean, got table\n");
+    lt_want_records("rec/s-1: 1,2.5,plain,\"a,b\",\"say \"\"hi\"\"\",true,\" pad\"\n"
+                    "rec/s-1: raw line, as is\n"
+                    "rec/e: record: stream name must be 1..32 of [a-z0-9_-]\n"
+                    "rec/e: record: column 1: values cannot contain line breaks or NULs\n"
+                    "rec/e: record: column 1: expected a string, number or boolean, got table\n");
 }
 
 static void test_log_and_print(void **state)
@@ -226,7 +199,7 @@ static void test_log_and_print(void **state)
     assert_true(lf_log_has(T, "WARN app:lg: plain\n"));
     assert_true(lf_log_has(T, "DEBUG app:lg: table: 0x"));
     assert_true(lf_log_has(T, "INFO app:lg: p\\t1\n"));
-    want_records("lg/e: false\n");
+    lt_want_records("lg/e: false\n");
 }
 
 static void test_switch_io_refused_while_loading(void **state)
@@ -248,28 +221,36 @@ static void test_first_load_replays_switch_up(void **state)
     lf_switch_up(NULL, 2, 1);
     lf_switch_up(NULL, 1, 1);
     lt_load1(T, "up", "return { switch_up = function(sw) vf.record('t', sw.dpid) end }\n");
-    want_records("up/t: 00:00:00:00:00:00:00:01\nup/t: 00:00:00:00:00:00:00:02\n");
-    clear_records();
+    lt_want_records("up/t: 00:00:00:00:00:00:00:01\nup/t: 00:00:00:00:00:00:00:02\n");
+    lt_clear_records();
     lt_load1(T, "up",
              "return { switch_up = function(sw) vf.record('t', sw.dpid) end,\n"
              "  reloaded = function(fresh) vf.record('t', 'reloaded ' .. tostring(fresh)) end }\n");
-    want_records("up/t: reloaded false\n"); /* a reload does not replay switch_up */
+    lt_want_records("up/t: reloaded false\n"); /* a reload does not replay switch_up */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_chain_order_and_stop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_environments_are_separate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_runaway_handler_is_cut_off, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_handler_error_names_position, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timer_handler_tick, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_config_and_configure, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_record_csv, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_log_and_print, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_switch_io_refused_while_loading, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_first_load_replays_switch_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain_order_and_stop, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_environments_are_separate, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_runaway_handler_is_cut_off, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_handler_error_names_position, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_timers, lt_setup_small_budget, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_timer_handler_tick, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_config_and_configure, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_record_csv, lt_setup_small_budget, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_log_and_print, lt_setup_small_budget, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_switch_io_refused_while_loading, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_first_load_replays_switch_up, lt_setup_small_budget,
+                                        lt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

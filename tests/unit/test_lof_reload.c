@@ -8,32 +8,11 @@
  */
 #include "test_lof_fake.h"
 
-static struct lt *T;
-
-static int setup(void **state)
-{
-    (void)state;
-    T = lt_new(200000);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    lt_free(T);
-    return 0;
-}
-
-static void clear_records(void)
-{
-    T->records[0] = '\0';
-    T->reclen = 0;
-}
-
+/* Here, checking the records also consumes them. */
 static void want_records(const char *want)
 {
-    if (strcmp(T->records, want) != 0) fail_msg("records:\n%s\nwant:\n%s", T->records, want);
-    clear_records();
+    lt_want_records(want);
+    lt_clear_records();
 }
 
 static void packet(struct ofc_switch *sw)
@@ -247,11 +226,15 @@ static void test_unload_and_detach(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reload_carries_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reload_failures_keep_old_code, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reload_failure_in_save, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reload_cancels_timers_and_requests, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unload_and_detach, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_carries_state, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_reload_failures_keep_old_code, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_reload_failure_in_save, lt_setup_small_budget,
+                                        lt_teardown),
+        cmocka_unit_test_setup_teardown(test_reload_cancels_timers_and_requests,
+                                        lt_setup_small_budget, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_unload_and_detach, lt_setup_small_budget, lt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
