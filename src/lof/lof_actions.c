@@ -58,40 +58,10 @@ static void field_path(const struct apath *p, const char *k, char fp[160])
     snprintf(fp, 160, "%s.%s", e, k);
 }
 
-/* What lof_check_int accepts, without a path: the caller formats one only
- * when this says no, and lof_check_int then raises the error. */
-static bool int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
-{
-    int isint = 0;
-    if (lua_type(L, idx) != LUA_TNUMBER) return false;
-    *v = lua_tointegerx(L, idx, &isint);
-    return isint && *v >= min && *v <= max;
-}
-
-/* What lof_check_port accepts: a number 0..0xffff or a reserved port's name. */
-static bool port_ok(lua_State *L, int idx, uint16_t *port)
-{
-    if (lua_type(L, idx) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, idx);
-        for (uint32_t p = OFPP10_IN_PORT; p <= OFPP10_NONE; p++) {
-            const char *n = lof_port_name((uint16_t)p);
-            if (n && n[0] == s[0] && strcmp(n, s) == 0) {
-                *port = (uint16_t)p;
-                return true;
-            }
-        }
-        return false;
-    }
-    lua_Integer v;
-    if (!int_ok(L, idx, 0, 0xffff, &v)) return false;
-    *port = (uint16_t)v;
-    return true;
-}
-
 static uint16_t field_port(lua_State *L, int idx, const struct apath *p, const char *k)
 {
     uint16_t port;
-    if (port_ok(L, idx, &port)) return port;
+    if (lof_port_ok(L, idx, &port)) return port;
     char fp[160];
     field_path(p, k, fp);
     return lof_check_port(L, idx, fp); /* raises */
@@ -101,7 +71,7 @@ static lua_Integer field_int(lua_State *L, int idx, const struct apath *p, const
                              lua_Integer min, lua_Integer max)
 {
     lua_Integer v;
-    if (int_ok(L, idx, min, max, &v)) return v;
+    if (lof_int_ok(L, idx, min, max, &v)) return v;
     char fp[160];
     field_path(p, k, fp);
     return lof_check_int(L, idx, fp, min, max); /* raises */
@@ -265,7 +235,7 @@ static void action_entry(lua_State *L, int idx, const struct apath *p, struct of
     int t = lua_type(L, idx);
     if (t == LUA_TNUMBER || t == LUA_TSTRING) {
         uint16_t port;
-        if (!port_ok(L, idx, &port)) {
+        if (!lof_port_ok(L, idx, &port)) {
             entry_path(p, path);
             port = lof_check_port(L, idx, path); /* raises */
         }

@@ -48,43 +48,13 @@ static int send_msg(lua_State *L, struct ofc_switch *sw, struct of10_msg *m, con
     return 1;
 }
 
-/* What lof_check_int / lof_check_port accept, without a path: the path is
- * formatted only when these say no, and lof_check_* then raises the error
- * (flow_mod runs for every packet an app installs a flow for). */
-static bool int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
-{
-    int isint = 0;
-    if (lua_type(L, idx) != LUA_TNUMBER) return false;
-    *v = lua_tointegerx(L, idx, &isint);
-    return isint && *v >= min && *v <= max;
-}
-
-static bool port_ok(lua_State *L, int idx, uint16_t *port)
-{
-    if (lua_type(L, idx) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, idx);
-        for (uint32_t p = OFPP10_IN_PORT; p <= OFPP10_NONE; p++) {
-            const char *n = lof_port_name((uint16_t)p);
-            if (n && n[0] == s[0] && strcmp(n, s) == 0) {
-                *port = (uint16_t)p;
-                return true;
-            }
-        }
-        return false;
-    }
-    lua_Integer v;
-    if (!int_ok(L, idx, 0, 0xffff, &v)) return false;
-    *port = (uint16_t)v;
-    return true;
-}
-
 /* The value at vidx as an integer field k (nil: def). */
 static lua_Integer int_value(lua_State *L, int vidx, const char *what, const char *k,
                              lua_Integer min, lua_Integer max, lua_Integer def)
 {
     lua_Integer v;
     if (lua_isnil(L, vidx)) return def;
-    if (int_ok(L, vidx, min, max, &v)) return v;
+    if (lof_int_ok(L, vidx, min, max, &v)) return v;
     char path[96];
     snprintf(path, sizeof path, "%s: %s", what, k);
     return lof_check_int(L, vidx, path, min, max); /* raises */
@@ -94,7 +64,7 @@ static uint16_t port_value(lua_State *L, int vidx, const char *what, const char 
 {
     uint16_t v;
     if (lua_isnil(L, vidx)) return def;
-    if (port_ok(L, vidx, &v)) return v;
+    if (lof_port_ok(L, vidx, &v)) return v;
     char path[96];
     snprintf(path, sizeof path, "%s: %s", what, k);
     return lof_check_port(L, vidx, path); /* raises */

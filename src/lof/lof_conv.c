@@ -371,12 +371,32 @@ static void match_field(lua_State *L, const struct mfield *f, int vidx, const ch
  * field's path; when one says no, the field is parsed again by match_field
  * with its path formatted, which raises the error (the same message as ever). */
 
-static bool int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
+bool lof_int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
 {
     int isint = 0;
     if (lua_type(L, idx) != LUA_TNUMBER) return false;
     *v = lua_tointegerx(L, idx, &isint);
     return isint && *v >= min && *v <= max;
+}
+
+/* What lof_check_port accepts: a number 0..0xffff or a reserved port's name. */
+bool lof_port_ok(lua_State *L, int idx, uint16_t *port)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        for (uint32_t p = OFPP10_IN_PORT; p <= OFPP10_NONE; p++) {
+            const char *n = lof_port_name((uint16_t)p);
+            if (n && n[0] == s[0] && strcmp(n, s) == 0) {
+                *port = (uint16_t)p;
+                return true;
+            }
+        }
+        return false;
+    }
+    lua_Integer v;
+    if (!lof_int_ok(L, idx, 0, 0xffff, &v)) return false;
+    *port = (uint16_t)v;
+    return true;
 }
 
 static bool port_ok(lua_State *L, int idx, lua_Integer *v)
@@ -390,7 +410,7 @@ static bool port_ok(lua_State *L, int idx, lua_Integer *v)
             }
         return false;
     }
-    return int_ok(L, idx, 0, 0xffff, v);
+    return lof_int_ok(L, idx, 0, 0xffff, v);
 }
 
 static bool named_ok(lua_State *L, int idx, unsigned kind, lua_Integer max, lua_Integer *v)
@@ -404,7 +424,7 @@ static bool named_ok(lua_State *L, int idx, unsigned kind, lua_Integer max, lua_
             }
         return false;
     }
-    return int_ok(L, idx, 0, max, v);
+    return lof_int_ok(L, idx, 0, max, v);
 }
 
 static bool mac_ok(lua_State *L, int idx, uint8_t mac[6])
@@ -427,7 +447,7 @@ static bool ipv4_ok(lua_State *L, int idx, uint32_t *addr, unsigned *plen)
     *plen = 32;
     if (lua_type(L, idx) == LUA_TNUMBER) {
         lua_Integer v;
-        if (!int_ok(L, idx, 0, 0xffffffff, &v)) return false;
+        if (!lof_int_ok(L, idx, 0, 0xffffffff, &v)) return false;
         *addr = (uint32_t)v;
         return true;
     }
@@ -460,10 +480,10 @@ static bool match_field_fast(lua_State *L, const struct mfield *f, int vidx, str
         ok = mac_ok(L, vidx, (uint8_t *)m + f->off);
         break;
     case MK_VLAN:
-        ok = int_ok(L, vidx, 0, 0xffff, &v) && (v <= 4095 || v == 0xffff);
+        ok = lof_int_ok(L, vidx, 0, 0xffff, &v) && (v <= 4095 || v == 0xffff);
         break;
     case MK_U8:
-        ok = int_ok(L, vidx, 0, 7, &v);
+        ok = lof_int_ok(L, vidx, 0, 7, &v);
         break;
     case MK_ETHTYPE:
         ok = named_ok(L, vidx, MK_ETHTYPE, 0xffff, &v);
@@ -472,10 +492,10 @@ static bool match_field_fast(lua_State *L, const struct mfield *f, int vidx, str
         ok = named_ok(L, vidx, MK_PROTO, 255, &v);
         break;
     case MK_TOS:
-        ok = int_ok(L, vidx, 0, 255, &v) && !(v & 3);
+        ok = lof_int_ok(L, vidx, 0, 255, &v) && !(v & 3);
         break;
     case MK_U16:
-        ok = int_ok(L, vidx, 0, 0xffff, &v);
+        ok = lof_int_ok(L, vidx, 0, 0xffff, &v);
         break;
     default: { /* MK_IP */
         uint32_t a;

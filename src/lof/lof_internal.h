@@ -189,4 +189,9 @@ void lof_dpid_str(uint64_t dpid, char buf[24]);
 /* Parse a dpid string (with or without colons); 0 ok, -1 not a dpid. */
 int lof_dpid_parse(const char *s, uint64_t *out);
 
+/* The lof_check_int / lof_check_port tests without a field path: hot paths
+ * format a path (and raise the error through lof_check_*) only when these fail. */
+bool lof_int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v);
+bool lof_port_ok(lua_State *L, int idx, uint16_t *port);
+
 #endif
