@@ -87,7 +87,8 @@ void ctl_printf(struct ctl_client *cl, const char *fmt, ...)
     if (n < 0) return;
     if ((size_t)n >= sizeof(line)) n = sizeof(line) - 1;
     if (buf_append(&cl->out, line, (size_t)n) != BUF_OK) {
-        /* over the reply cap: say so once at the end rather than grow without bound */
+        /* over the reply cap (16 MiB): the rest is dropped, the reply is cut short
+         * rather than grown without bound (no marker is written yet) */
         cl->waiting = 0;
     }
 }
