@@ -85,6 +85,12 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
 
+# Unit tests of the core's own files (test_vfd_*.c) link its objects, less its main.
+VFD_TEST_OBJS := $(filter-out $(B)/obj/daemon/vfd_main.o,$(DAEMON_OBJS))
+$(B)/tests/test_vfd_%: tests/unit/test_vfd_%.c $(wildcard tests/unit/*.h) $(VFD_TEST_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $< $(VFD_TEST_OBJS) $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
+
 $(B)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $< $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@

@@ -25,11 +25,67 @@ static void usage(FILE *f)
             "  flows DPID    the flow table of one switch (DPID: 16 hex digits, colons allowed)\n"
             "  reload        reload the Lua apps (the running ones stay if the new ones fail;\n"
             "                the answer is the controller domain's load result)\n"
+            "  rule add RULE...  add a monitor rule owned by admin; prints its id\n"
+            "  rule del ID   delete a monitor rule (any owner's)\n"
+            "  rule list     monitor rules: id, owner, rule, packets, bytes\n"
+            "  stats         monitor: per-port pass/drop counters, drop events, rule count\n"
+            "  ports         monitor: the configured guest ports and whether they are attached\n"
+            "  COMMAND --help    help on one command\n"
             "options:\n"
             "  -s, --socket PATH  control socket (default " CTL_DEFAULT_SOCK
             ", or $VISORFLOW_SOCK)\n"
             "  --json             machine-readable output\n"
             "exit codes: 0 ok, 1 request failed, 2 usage, 3 daemon unreachable\n");
+}
+
+/* `visorflowctl COMMAND --help` */
+static const struct {
+    const char *name, *text;
+} cmd_help[] = {
+    {"status", "usage: visorflowctl [--json] status\n"
+               "The core (pid, uptime, app reloads) and each protection domain: pid, state,\n"
+               "restarts, last exit, sockets, reported counters, and the domain's own detail\n"
+               "(switches, ports, apps). --json: one JSON object.\n"},
+    {"flows", "usage: visorflowctl [--json] flows DPID\n"
+              "The flow table of one connected switch, asked of it by the controller domain.\n"
+              "DPID: up to 16 hex digits, colons allowed (00:00:00:00:00:00:00:01, 0x1).\n"},
+    {"reload", "usage: visorflowctl reload\n"
+               "Read the app files again and load them in the controller domain. If the new\n"
+               "set fails to load the running apps stay, and the error is printed\n"
+               "(origin:line: message; exit code 1).\n"},
+    {"rule", "usage: visorflowctl rule add RULE...\n"
+             "       visorflowctl rule del ID\n"
+             "       visorflowctl [--json] rule list\n"
+             "Rules of the packet monitor below the guests (docs/monitor.md). Rules added\n"
+             "here are owned by admin: they outrank every domain's and guest's rule, and\n"
+             "admin may delete any rule. RULE:\n"
+             "  ACTION ADDR[/PLEN] [proto P] [port N|any] [dir D] [on ID|all]\n"
+             "  ACTION drop|pass; ADDR the remote address (dotted quad or any);\n"
+             "  P tcp|udp|icmp|any|0..255 (tcp when a port is given); D from-guest|to-guest|both\n"
+             "  (default both); on: one guest port id, or all (default).\n"
+             "  e.g. visorflowctl rule add drop 10.0.0.5 port 22 dir from-guest on 1\n"
+             "add prints the new rule's id; list prints id, owner, rule, packets, bytes\n"
+             "(--json: {\"rules\": [...], \"count\": N}).\n"},
+    {"stats", "usage: visorflowctl [--json] stats\n"
+              "The monitor's counters: for each guest port, packets and bytes passed and\n"
+              "dropped in each direction, malformed packets, drop events sent, suppressed by\n"
+              "the rate limit and lost (ring full); the drop events the core read, forwarded\n"
+              "to the controller domain or dropped; and the number of rules.\n"},
+    {"ports", "usage: visorflowctl [--json] ports\n"
+              "The guest ports of [monitor]: id, guest interface, uplink, the switch-side port\n"
+              "name, flags, and whether the filter is attached.\n"},
+};
+
+static int command_help(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof(cmd_help) / sizeof(cmd_help[0]); i++)
+        if (!strcmp(cmd, cmd_help[i].name)) {
+            fputs(cmd_help[i].text, stdout);
+            return 0;
+        }
+    fprintf(stderr, "visorflowctl: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
 }
 
 static int connect_ctl(const char *path)
@@ -121,11 +177,20 @@ int main(int argc, char **argv)
     }
     char req[1024];
     size_t o = 0;
-    for (int k = i; k < argc; k++) {
-        if (argc > i && k + 1 < argc && (strcmp(argv[k + 1], "--help") == 0)) {
-            usage(stdout);
-            return 0;
+    for (int k = i + 1; k < argc; k++)
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) return command_help(argv[i]);
+    if (!strcmp(argv[i], "rule")) { /* the shape of it here: a usage error is ours (2) */
+        int words = 0;
+        for (int k = i + 2; k < argc; k++)
+            words += strcmp(argv[k], "--json") != 0;
+        const char *sub = i + 1 < argc ? argv[i + 1] : "";
+        if (!((!strcmp(sub, "add") && words >= 1) || (!strcmp(sub, "del") && words == 1) ||
+              (!strcmp(sub, "list") && words == 0))) {
+            fprintf(stderr, "visorflowctl: usage: rule add RULE... | rule del ID | rule list\n");
+            return 2;
         }
+    }
+    for (int k = i; k < argc; k++) {
         int n = snprintf(req + o, sizeof(req) - o, "%s%s", k > i ? " " : "", argv[k]);
         if (n < 0 || (size_t)n >= sizeof(req) - o || strchr(argv[k], '\n')) {
             fprintf(stderr, "visorflowctl: request too long or malformed\n");

@@ -18,6 +18,7 @@
 #include "conf/conf.h"
 #include "lib/ev.h"
 #include "lib/log.h"
+#include "mon/mon.h"
 #include "msg/msg.h"
 #include "sbx/sbx.h"
 
@@ -41,6 +42,37 @@ struct vfd_app_conf {
     size_t nkv;
 };
 
+/* [monitor] (vfd_config_mon.c): the eBPF filter below the guests. */
+#define VFD_MON_MAX_PORTS 256  /* port lines; each is also a CONFIG entry for the of domain */
+#define VFD_MON_MAX_RULES 4096 /* rule lines */
+#define VFD_IFNAME_MAX    16   /* IFNAMSIZ */
+
+struct vfd_mon_port_conf {
+    uint16_t id;                      /* 1..MON_PORT_ID_LIMIT */
+    char guest[VFD_IFNAME_MAX];       /* G: the guest's host-side veth or tap */
+    char uplink[VFD_IFNAME_MAX];      /* U: the monitor's side of the uplink pair */
+    char peer[VFD_IFNAME_MAX];        /* the pair's switch side, created by the core; "" */
+    char switch_port[VFD_IFNAME_MAX]; /* the name the switch knows ("" unknown) */
+    uint32_t flags;                   /* MON_PORT_* */
+    unsigned line;
+};
+
+struct vfd_mon_rule_conf {
+    struct mon_rule rule;
+    unsigned line;
+};
+
+struct vfd_mon_conf {
+    int enabled; /* a [monitor] section exists */
+    const char *pin_dir;
+    uint32_t ev_rate, ev_burst; /* drop events per second and burst, per port and CPU */
+    uint32_t ev_queue;          /* messages that may wait for the of domain before events drop */
+    struct vfd_mon_port_conf *ports;
+    size_t nports;
+    struct vfd_mon_rule_conf *rules;
+    size_t nrules;
+};
+
 /* One protection domain: [domain.NAME], or the default "of" domain. */
 struct vfd_domain_conf {
     char name[MSG_NAME_MAX + 1];
@@ -52,6 +84,7 @@ struct vfd_domain_conf {
     int stderr_inherit; /* debugging: the domain's stderr is the core's */
     struct sbx_limits limits;
     unsigned max_socks;
+    unsigned max_rules; /* monitor rules it may own (HELLO.max_rules) */
     uint32_t heartbeat_ms, heartbeat_timeout_ms;
     uint32_t restart_min_ms, restart_max_ms, healthy_ms;
     struct brk_policy policy;
@@ -78,6 +111,7 @@ struct vfd_config {
     int log_syslog; /* log_target = syslog */
     struct vfd_domain_conf domains[VFD_MAX_DOMAINS];
     size_t n_domains;
+    struct vfd_mon_conf mon;
 };
 
 /* Reads and checks the whole file; -1 with "file:line: message". self is
@@ -87,6 +121,9 @@ int vfd_config_load(struct vfd_config *cfg, const char *path, const char *self, 
 void vfd_config_free(struct vfd_config *cfg);
 /* [domain.NAME] sections (vfd_config_dom.c); after [controller] is read. */
 int vfd_config_domains(struct vfd_config *cfg, const char *self, char *err, size_t errcap);
+/* [monitor] (vfd_config_mon.c); before the apps' settings are counted. */
+int vfd_config_mon(struct vfd_config *cfg, char *err, size_t errcap);
+void vfd_config_mon_free(struct vfd_config *cfg);
 /* Bytes of a file, at most max; -1 with "path: reason". */
 int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err, size_t errcap);
 
@@ -211,6 +248,7 @@ struct vfd {
     struct vfd_ctl *ctl;
     struct vfd_watch *watch;
     struct vfd_records *records;
+    struct vfd_mon *mon; /* NULL without [monitor] */
     uint64_t started_ms;
     /* apps */
     struct vfd_appset *apps_live; /* the set the of domain runs */
@@ -249,6 +287,52 @@ void vfd_ctl_free(struct vfd_ctl *c);
 struct vfd_records *vfd_records_new(const char *dir, struct log *log);
 void vfd_records_free(struct vfd_records *r);
 void vfd_record(void *ctx, const char *app, const char *stream, const char *line);
+
+/* ---- the monitor (vfd_mon.c, vfd_mon_rules.c, vfd_mon_dom.c) ------------------------ *
+ * The core is the monitor's one writer (mon.h: one writer per pin directory).
+ * Everything that changes rules goes through these calls, whoever asks:
+ * the configuration, visorflowctl (owner admin), a domain's RULE_* (owner
+ * domain:NAME), later the guests' hypercalls (guest:ID). */
+
+struct vfd_mon;
+
+/* What the core itself counts about drop events (the datapath counts the rest). */
+struct vfd_mon_counters {
+    uint64_t ev_read;       /* events read from the ring */
+    uint64_t ev_forwarded;  /* sent to the of domain as MON_EVENT */
+    uint64_t ev_queue_full; /* dropped: the domain's queue was over [monitor] event_queue */
+    uint64_t ev_no_domain;  /* dropped: no of domain running */
+    uint64_t ev_bad;        /* dropped: a record that does not fit MON_EVENT */
+};
+
+/* Open the monitor, apply the configured admin rules, attach the configured
+ * ports (in that order), and start reading events: before the capabilities
+ * go. Nothing of a failed start stays applied. No [monitor]: nothing, 0. */
+int vfd_mon_start(struct vfd *d, char *err, size_t errcap);
+/* The configured rules and ports onto an open monitor (vfd_mon_apply.c):
+ * 0, or -1 with "file:line: ..." and nothing of this call left applied. */
+int vfd_mon_apply(struct vfd *d, struct mon *m, char *err, size_t errcap);
+/* Closes the handle only: ports, rules and counters stay pinned and filtering. */
+void vfd_mon_stop(struct vfd *d);
+/* The open monitor, NULL when none is configured. */
+struct mon *vfd_mon_handle(struct vfd *d);
+void vfd_mon_counters(struct vfd *d, struct vfd_mon_counters *c);
+/* Add a rule in owner's name; max: how many rules that owner may hold (0: no
+ * cap). 0 with *id, or -errno with the reason in err (ENODEV: no monitor,
+ * EDQUOT: owner at max, and mon_rule_add's). */
+int vfd_mon_rule_add(struct vfd *d, const struct mon_rule *r, const char *owner, unsigned max,
+                     uint32_t *id, char *err, size_t errcap);
+/* Delete rule id as requester (admin deletes anything): 0 or -errno with err. */
+int vfd_mon_rule_del(struct vfd *d, uint32_t id, const char *requester, char *err, size_t errcap);
+/* Rules owned by owner. */
+size_t vfd_mon_rule_count_owner(struct vfd *d, const char *owner);
+/* RULE_ADD/DEL/LIST from a domain (vfd_mon_dom.c); replies RULE_RESULT. */
+int vfd_mon_dom_add(struct vfd_domain *dom, uint32_t id, const struct msg_rule *m);
+int vfd_mon_dom_del(struct vfd_domain *dom, uint32_t id, const struct msg_rule_del *m);
+int vfd_mon_dom_list(struct vfd_domain *dom, uint32_t id, const struct msg_rule_list *m);
+/* Conversions between the wire's rule and the monitor's. */
+void vfd_mon_rule_to_msg(const struct mon_rule *r, struct msg_rule *m);
+void vfd_mon_rule_from_msg(const struct msg_rule *m, struct mon_rule *r);
 
 /* Keep only the capabilities spawning domains needs (vfd_caps.c). */
 int vfd_caps_drop(struct log *log, char *err, size_t errcap);

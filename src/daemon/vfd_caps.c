@@ -1,8 +1,10 @@
 /*
  * vfd_caps.c - the core's privileges after start-up. The core starts as root
- * because it binds the listeners, creates the control socket and raises its
- * own file limit; once that is done (and before the first domain runs) it
- * keeps only what starting a domain needs, for as long as it runs:
+ * because it binds the listeners, creates the control socket, raises its own
+ * file limit and opens the monitor below the guests (loading the eBPF
+ * programs, attaching the configured ports with tc: CAP_BPF, CAP_NET_ADMIN,
+ * CAP_SYS_ADMIN for bpffs); once that is done (and before the first domain
+ * runs) it keeps only what starting a domain needs, for as long as it runs:
  *
  *   CAP_SYS_ADMIN  clone3 with new PID, network, IPC, UTS and cgroup
  *                  namespaces (sbx_spawn: they belong to the core's user
@@ -12,6 +14,14 @@
  *   CAP_SETGID     the child's setgroups(0) before its user namespace exists,
  *                  and its gid_map
  *   CAP_KILL       SIGKILL to a domain: it runs as nobody, not as the core
+ *
+ * The monitor needs none of them after start: adding, deleting and listing
+ * rules, reading counters and drop events are operations on map and ring
+ * descriptors the core already holds (the kernel checks capabilities when a
+ * program is loaded or a map is created or opened, not on each update
+ * through an fd), and its configuration flags live in a map mmap-ed at open.
+ * Ports are attached only at start, from the configuration; a port added
+ * later needs a restart of the core (tc needs CAP_NET_ADMIN, which is gone).
  *
  * Gone for good: CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the core reads
  * and writes its files as their owner, root), CAP_NET_BIND_SERVICE (held

@@ -3,7 +3,7 @@
  * section and key is checked against the lists below, so a typo is an error
  * naming file:line rather than a setting silently ignored. The controller's
  * numbers are checked here and travel to the of domain as CONFIG entries;
- * [domain.NAME] sections are vfd_config_dom.c's.
+ * [domain.NAME] sections are vfd_config_dom.c's, [monitor] vfd_config_mon.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,8 @@
 
 #include "daemon/vfd.h"
 
-static const char *const vfd_sections[] = {"controller", "daemon", "app.*", "domain.*", NULL};
+static const char *const vfd_sections[] = {"controller", "daemon",  "app.*",
+                                           "domain.*",   "monitor", NULL};
 static const char *const vfd_controller_keys[] = {"listen",
                                                   "miss_send_len",
                                                   "echo_interval",
@@ -182,8 +183,10 @@ static int app_sections(struct vfd_config *cfg, char *err, size_t errcap)
         total += a->nkv;
     }
     /* The of domain gets its configuration as one CONFIG set: the log level,
-     * the engine's numbers, the listen addresses and every app setting. */
-    if (total + 1 + cfg->n_of_num + cfg->n_listen > MSG_SET_MAX) {
+     * the engine's numbers, the listen addresses, every app setting and the
+     * monitor's ports (mon.enabled and one mon.port each). */
+    size_t mon = cfg->mon.enabled ? 1 + cfg->mon.nports : 0;
+    if (total + 1 + cfg->n_of_num + cfg->n_listen + mon > MSG_SET_MAX) {
         snprintf(err, errcap, "%s: more than %d settings for the controller domain (apps: %zu)",
                  c->origin, MSG_SET_MAX, total);
         return -1;
@@ -236,7 +239,7 @@ static int interpret(struct vfd_config *cfg, const char *self, char *err, size_t
     e = conf_find(c, "daemon", "record_dir");
     cfg->record_dir = e ? e->value : NULL;
     if (!cfg->app_dir) return -1;
-    if (app_sections(cfg, err, errcap) != 0) return -1;
+    if (vfd_config_mon(cfg, err, errcap) != 0 || app_sections(cfg, err, errcap) != 0) return -1;
     return vfd_config_domains(cfg, self, err, errcap);
 }
 
@@ -266,6 +269,7 @@ void vfd_config_free(struct vfd_config *cfg)
     for (size_t i = 0; i < cfg->n_domains; i++)
         free(cfg->domains[i].args_buf);
     free(cfg->app_dir);
+    vfd_config_mon_free(cfg);
     conf_free(&cfg->conf);
     memset(cfg, 0, sizeof(*cfg));
 }

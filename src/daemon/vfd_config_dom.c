@@ -13,11 +13,11 @@
 #include "daemon/vfd.h"
 #include "lib/sock.h"
 
-static const char *const dom_keys[] = {"kind",          "binary",      "args",
-                                       "stderr",        "memory",      "nofile",
-                                       "cpu",           "max_socks",   "listen_allow",
-                                       "connect_allow", "heartbeat",   "heartbeat_timeout",
-                                       "restart_min",   "restart_max", NULL};
+static const char *const dom_keys[] = {
+    "kind",         "binary",        "args",      "stderr",
+    "memory",       "nofile",        "cpu",       "max_socks",
+    "listen_allow", "connect_allow", "heartbeat", "heartbeat_timeout",
+    "restart_min",  "restart_max",   "max_rules", NULL};
 
 #define DOM_HEALTHY_MS 10000 /* alive this long: the next restart is quick again */
 
@@ -46,7 +46,7 @@ static void dom_defaults(struct vfd_domain_conf *dc, const char *name, int kind,
 static int dom_numbers(const struct conf *c, const char *sec, struct vfd_domain_conf *dc, char *err,
                        size_t errcap)
 {
-    uint64_t mem, nofile, cpu, socks, hb, hbt, rmin, rmax;
+    uint64_t mem, nofile, cpu, socks, hb, hbt, rmin, rmax, rules;
     /* The of domain serves one socket per switch: 4096 leaves room for the
      * 1,000-switch case and then some; the default of sbx (256) would not. */
     uint64_t def_nofile = dc->kind == MSG_KIND_OF ? 4096 : 256;
@@ -59,7 +59,10 @@ static int dom_numbers(const struct conf *c, const char *sec, struct vfd_domain_
         conf_ms(c, sec, "heartbeat_timeout", hb * 10 > 5000 ? hb * 10 : 5000, 20, 36000000, &hbt,
                 err, errcap) ||
         conf_ms(c, sec, "restart_min", 50, 1, 60000, &rmin, err, errcap) ||
-        conf_ms(c, sec, "restart_max", 5000, 1, 3600000, &rmax, err, errcap))
+        conf_ms(c, sec, "restart_max", 5000, 1, 3600000, &rmax, err, errcap) ||
+        /* monitor rules: only the of domain asks for them (RULE_* from mgmt is fatal) */
+        conf_u64(c, sec, "max_rules", dc->kind == MSG_KIND_OF ? 1024 : 0, 0, 65535, &rules, err,
+                 errcap))
         return -1;
     const struct conf_entry *e;
     if (hbt < 2 * hb) {
@@ -84,6 +87,7 @@ static int dom_numbers(const struct conf *c, const char *sec, struct vfd_domain_
     dc->limits.nofile = nofile;
     dc->limits.cpu_seconds = cpu ? cpu : SBX_UNLIMITED;
     dc->max_socks = (unsigned)socks;
+    dc->max_rules = (unsigned)rules;
     dc->heartbeat_ms = (uint32_t)hb;
     dc->heartbeat_timeout_ms = (uint32_t)hbt;
     dc->restart_min_ms = (uint32_t)rmin;

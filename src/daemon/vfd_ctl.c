@@ -1,11 +1,11 @@
 /*
  * vfd_ctl.c - the local control socket (unix, mode 0600: root on the host).
  * One request line per connection ("status", "status --json", "flows DPID
- * [--json]", "reload"); the answer starts with "OK" or "ERR message" and the
- * connection closes after it. Requests are bounded, idle clients are dropped,
- * and a slow client never blocks the core (replies are queued and written as
- * the socket allows). What a command asked a domain is cancelled when its
- * client goes away.
+ * [--json]", "reload", "rule add RULE...", "stats", ...); the answer starts
+ * with "OK" or "ERR message" and the connection closes after it. Requests are
+ * bounded, idle clients are dropped, and a slow client never blocks the core
+ * (replies are queued and written as the socket allows). What a command asked
+ * a domain is cancelled when its client goes away.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +26,7 @@
 #define CTL_MAX_CLIENTS 64
 #define CTL_IDLE_MS     5000 /* for the request line; a waiting reply has its own timeouts */
 #define CTL_MAX_REPLY   (16u << 20)
+#define CTL_MAX_ARGS    32 /* words of a request line (a rule's text takes up to 13) */
 
 struct ctl_client {
     struct vfd_ctl *ctl;
@@ -116,10 +117,16 @@ struct vfd *ctl_daemon(struct ctl_client *cl)
 
 static void handle_request(struct ctl_client *cl, char *line)
 {
-    char *argv[8];
+    char *argv[CTL_MAX_ARGS + 1];
     int argc = 0;
-    for (char *tok = strtok(line, " \t"); tok && argc < 8; tok = strtok(NULL, " \t"))
+    for (char *tok = strtok(line, " \t"); tok; tok = strtok(NULL, " \t")) {
+        if (argc == CTL_MAX_ARGS) {
+            cl->answered = 1;
+            ctl_printf(cl, "ERR more than %d words in a request\n", CTL_MAX_ARGS);
+            return;
+        }
         argv[argc++] = tok;
+    }
     cl->answered = 1;
     if (argc == 0) {
         ctl_printf(cl, "ERR empty request\n");
@@ -135,14 +142,17 @@ static void handle_request(struct ctl_client *cl, char *line)
         }
     const struct ctl_command *cmd = ctl_command_find(argv[0]);
     if (!cmd) {
-        ctl_printf(cl, "ERR unknown command '%.64s' (try: status, flows DPID, reload)\n", argv[0]);
+        ctl_printf(cl,
+                   "ERR unknown command '%.64s' (try: status, flows DPID, reload, rule, stats, "
+                   "ports)\n",
+                   argv[0]);
         return;
     }
-    if (argc - 1 != cmd->nargs) {
+    if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args) {
         ctl_printf(cl, "ERR usage: %s\n", cmd->usage);
         return;
     }
-    cmd->run(cl, argv + 1, json);
+    cmd->run(cl, argc - 1, argv + 1, json);
 }
 
 static void client_readable(struct ctl_client *cl)

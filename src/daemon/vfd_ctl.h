@@ -13,10 +13,15 @@ struct vfd;
 
 struct ctl_command {
     const char *name;
-    int nargs;
+    int min_args, max_args;
     const char *usage;
-    void (*run)(struct ctl_client *cl, char **argv, int json);
+    void (*run)(struct ctl_client *cl, int argc, char **argv, int json);
 };
+
+/* The monitor's commands (vfd_ctl_mon.c): rule add|del|list, stats, ports. */
+void ctl_cmd_rule(struct ctl_client *cl, int argc, char **argv, int json);
+void ctl_cmd_stats(struct ctl_client *cl, int argc, char **argv, int json);
+void ctl_cmd_ports(struct ctl_client *cl, int argc, char **argv, int json);
 
 const struct ctl_command *ctl_command_find(const char *name);
 void ctl_printf(struct ctl_client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

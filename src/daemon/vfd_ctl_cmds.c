@@ -1,6 +1,7 @@
 /*
- * vfd_ctl_cmds.c - the control commands: status, flows DPID, reload. Text for
- * people, --json for scripts.
+ * vfd_ctl_cmds.c - the control commands: status, flows DPID, reload (the
+ * monitor's rule, stats and ports are vfd_ctl_mon.c's). Text for people,
+ * --json for scripts.
  *
  * The core answers for itself (its pid, each domain's pid, state, restarts
  * and last exit, the counters of its last STATUS) and asks a domain for what
@@ -212,9 +213,9 @@ static void status_chunk(void *ctx, const struct msg_ctl_reply *chunk, unsigned 
     status_next(j, 1);
 }
 
-static void cmd_status(struct ctl_client *cl, char **argv, int json)
+static void cmd_status(struct ctl_client *cl, int argc, char **argv, int json)
 {
-    (void)argv;
+    (void)argc, (void)argv;
     struct vfd *d = ctl_daemon(cl);
     struct status_job *j = calloc(1, sizeof(*j));
     if (!j) {
@@ -263,8 +264,9 @@ static void flows_chunk(void *ctx, const struct msg_ctl_reply *chunk, unsigned s
     if (chunk->final) ctl_reply_done(cl);
 }
 
-static void cmd_flows(struct ctl_client *cl, char **argv, int json)
+static void cmd_flows(struct ctl_client *cl, int argc, char **argv, int json)
 {
+    (void)argc;
     struct vfd *d = ctl_daemon(cl);
     struct msg_ctl_request rq = {.command = MSG_CTL_FLOWS, .json = (uint8_t)json};
     if (parse_dpid(argv[0], &rq.dpid) != 0) {
@@ -293,9 +295,9 @@ static void reload_done(void *ctx, const char *err)
     ctl_reply_done(cl);
 }
 
-static void cmd_reload(struct ctl_client *cl, char **argv, int json)
+static void cmd_reload(struct ctl_client *cl, int argc, char **argv, int json)
 {
-    (void)argv;
+    (void)argc, (void)argv;
     (void)json;
     struct vfd *d = ctl_daemon(cl);
     char err[MSG_VALUE_MAX];
@@ -308,9 +310,12 @@ static void cmd_reload(struct ctl_client *cl, char **argv, int json)
 }
 
 static const struct ctl_command ctl_commands[] = {
-    {"status", 0, "status [--json]", cmd_status},
-    {"flows", 1, "flows DPID [--json]", cmd_flows},
-    {"reload", 0, "reload", cmd_reload},
+    {"status", 0, 0, "status [--json]", cmd_status},
+    {"flows", 1, 1, "flows DPID [--json]", cmd_flows},
+    {"reload", 0, 0, "reload", cmd_reload},
+    {"rule", 1, 20, "rule add RULE... | rule del ID | rule list [--json]", ctl_cmd_rule},
+    {"stats", 0, 0, "stats [--json]", ctl_cmd_stats},
+    {"ports", 0, 0, "ports [--json]", ctl_cmd_ports},
 };
 
 const struct ctl_command *ctl_command_find(const char *name)

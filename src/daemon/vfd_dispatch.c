@@ -114,9 +114,34 @@ static int h_setopt(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fd
     return brk_setopt(((struct vfd_domain *)ctx)->brk, h->id, &m);
 }
 
-/* Not listed, hence fatal from any domain: every core -> domain type, and
- * RULE_ADD/DEL/LIST until the packet filter exists. Apps (records, app
- * results) and outgoing connections belong to the of domain only. */
+/* The monitor's rules (vfd_mon_dom.c): owned by the sending domain. */
+static int h_rule_add(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_rule m;
+    if (msg_dec_rule(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_mon_dom_add(ctx, h->id, &m);
+}
+
+static int h_rule_del(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_rule_del m;
+    if (msg_dec_rule_del(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_mon_dom_del(ctx, h->id, &m);
+}
+
+static int h_rule_list(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_rule_list m;
+    if (msg_dec_rule_list(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_mon_dom_list(ctx, h->id, &m);
+}
+
+/* Not listed, hence fatal from any domain: every core -> domain type. Apps
+ * (records, app results), outgoing connections and the monitor's rules
+ * belong to the of domain only. */
 static const struct msg_handler core_table[] = {
     {MSG_LOG, OF | MGMT, h_log},
     {MSG_HEARTBEAT, OF | MGMT, h_heartbeat},
@@ -129,6 +154,9 @@ static const struct msg_handler core_table[] = {
     {MSG_SOCK_CLOSE, OF | MGMT, h_close},
     {MSG_SOCK_GETNAME, OF | MGMT, h_getname},
     {MSG_SOCK_SETOPT, OF | MGMT, h_setopt},
+    {MSG_RULE_ADD, OF, h_rule_add},
+    {MSG_RULE_DEL, OF, h_rule_del},
+    {MSG_RULE_LIST, OF, h_rule_list},
     {0, 0, NULL},
 };
 

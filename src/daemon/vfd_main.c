@@ -1,7 +1,8 @@
 /*
  * vfd_main.c - visorflowd, the core. In this order: read the configuration;
- * open what it names (control socket, records, the OpenFlow listeners, held
- * for the domains); read the apps; give up every capability but those that
+ * open what it names (control socket, records, the monitor below the guests
+ * with its ports and rules, the OpenFlow listeners, held for the domains);
+ * read the apps; give up every capability but those that
  * start domains; start each domain (vfd_domain.c) and serve until SIGINT or
  * SIGTERM. SIGHUP reloads the apps; SIGCHLD is how a domain's death arrives.
  * --check runs the of domain just long enough to load the apps once.
@@ -124,7 +125,9 @@ static int run(struct vfd *d)
             return 1;
         }
     }
-    if (vfd_domains_start(d, err, sizeof(err)) != 0 ||
+    /* The monitor before the capabilities go: loading its programs and
+     * attaching ports need them; its later map updates do not. */
+    if (vfd_mon_start(d, err, sizeof(err)) != 0 || vfd_domains_start(d, err, sizeof(err)) != 0 ||
         vfd_apps_startup(d, startup_done, d, err, sizeof(err)) != 0) {
         log_error(&d->log, "core", "%s", err);
         return 1;
@@ -207,6 +210,7 @@ int main(int argc, char **argv)
     vfd_watch_free(d.watch);
     vfd_ctl_free(d.ctl);
     vfd_records_free(d.records);
+    vfd_mon_stop(&d); /* the handle only: the filter goes on without the core */
     if (d.reload.timer) ev_timer_cancel(d.loop, d.reload.timer);
     vfd_appset_unref(d.reload.set);
     vfd_appset_unref(d.apps_live);

@@ -21,7 +21,9 @@ static int push_hello(struct vfd_domain *dom)
     b.hello.mem_kib = (uint32_t)(cfg->lua_memory / 1024);
     b.hello.instr_budget = (uint32_t)cfg->lua_budget;
     b.hello.max_socks = (uint16_t)dom->conf->max_socks;
-    b.hello.max_rules = 0; /* no packet-filter rules yet */
+    /* without a monitor there is nothing to own: the domain learns it from
+     * the missing mon.enabled entry, and the core refuses with ENODEV */
+    b.hello.max_rules = cfg->mon.enabled ? (uint16_t)dom->conf->max_rules : 0;
     b.hello.heartbeat_ms = dom->conf->heartbeat_ms;
     return vfd_domain_send(dom, MSG_HELLO, 0, &b, NULL, 0);
 }
@@ -65,6 +67,18 @@ static void of_config(const struct vfd *d, struct cfg_emit *e)
             snprintf(key, sizeof(key), "app.%s.%s", cfg->apps[i].name, cfg->apps[i].kv[k].key);
             emit(e, key, cfg->apps[i].kv[k].value);
         }
+    /* The monitor, for the rules module: that it exists, and each port's id,
+     * guest interface and switch-side name (rules.ports() in Lua), so an app
+     * can map a monitor port to an OpenFlow port by name. */
+    if (!cfg->mon.enabled) return;
+    emit(e, "mon.enabled", "1");
+    for (size_t i = 0; i < cfg->mon.nports; i++) {
+        const struct vfd_mon_port_conf *p = &cfg->mon.ports[i];
+        char v[96];
+        snprintf(v, sizeof(v), "%u %s %s", p->id, p->guest,
+                 p->switch_port[0] ? p->switch_port : "-");
+        emit(e, "mon.port", v);
+    }
 }
 
 /* Every kind: the log level (the core drops what is above its own anyway;

@@ -12,6 +12,7 @@
  *   dom_sock.c   socket requests to the core and their answers
  *   dom_of.c     kind "of": the OpenFlow engine and the Lua apps
  *   dom_ctl.c    control requests: status detail, flow tables
+ *   dom_rules.c  the Lua rules module's requests (RULE_*), drop events
  *   dom_lsock.c  the Lua `socket` module (luasocket-style) over dom_sock;
  *                dom_lsock_io.c send/receive, dom_lselect.c socket.select
  */
@@ -31,6 +32,10 @@ struct dom_of;
 struct dom_deferred;
 struct dom_req;
 struct dom_lsn;
+struct dom_rreq;
+struct msg_mon_event;
+struct msg_rule_result;
+struct lof_rule_req;
 
 #define DOM_OUTQ_MAX    (8u << 20) /* bytes waiting for the core */
 #define DOM_LOG_QUEUE   2048       /* queued messages beyond which log lines are dropped */
@@ -80,6 +85,11 @@ struct dom {
     size_t napps;
     uint32_t app_gen;
     struct dom_of *of; /* kind "of" */
+    /* the monitor's rules (dom_rules.c) */
+    struct dom_rreq *rreqs;
+    size_t n_rreqs;
+    uint32_t next_rule_req;
+    uint64_t mon_events;
 };
 
 /* ---- dom_main.c ---- */
@@ -149,6 +159,14 @@ struct lof *dom_of_host(struct dom *d);
 int dom_ctl_request(struct dom *d, uint32_t id, const struct msg_ctl_request *m, struct msg_r *r);
 /* Send text as CTL_REPLY chunks, the last one final. */
 void dom_ctl_reply(struct dom *d, uint32_t id, int error, const char *text, size_t len);
+
+/* ---- dom_rules.c ---- */
+/* lof's rule_request host callback (ctx: the dom). */
+int dom_rules_request(void *ctx, const struct lof_rule_req *rq);
+/* RULE_RESULT from the core; MSG_FATAL for one that answers nothing asked. */
+int dom_rules_result(struct dom *d, uint32_t id, const struct msg_rule_result *m, struct msg_r *r);
+/* MON_EVENT from the core. */
+void dom_rules_drop(struct dom *d, const struct msg_mon_event *m);
 
 /* ---- dom_lsock.c ---- */
 /* Put `socket` into the app environment on top of L's stack. */

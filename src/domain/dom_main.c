@@ -210,7 +210,25 @@ static int h_ctl(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, 
     return dom_ctl_request(ctx, h->id, &m, r);
 }
 
-/* RULE_RESULT has no row: this domain never asks for rules. */
+static int h_rule_result(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    static struct msg_rule_result m; /* ~6 KiB: one domain, one thread */
+    if (msg_dec_rule_result(r, &m) != MSG_OK) return MSG_FATAL;
+    return dom_rules_result(ctx, h->id, &m, r);
+}
+
+static int h_mon_event(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_mon_event m;
+    if (msg_dec_mon_event(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "drop event for a domain of kind mgmt");
+    dom_rules_drop(d, &m);
+    return MSG_OK;
+}
+
 static const struct msg_handler dom_table[] = {
     {MSG_HELLO, CORE, h_hello},
     {MSG_CONFIG, CORE, h_config},
@@ -219,6 +237,8 @@ static const struct msg_handler dom_table[] = {
     {MSG_SOCK_ACCEPTED, CORE, h_accepted},
     {MSG_SHUTDOWN, CORE, h_shutdown},
     {MSG_CTL_REQUEST, CORE, h_ctl},
+    {MSG_RULE_RESULT, CORE, h_rule_result},
+    {MSG_MON_EVENT, CORE, h_mon_event},
     {0, 0, NULL},
 };
 

@@ -147,6 +147,45 @@ int dom_of_start(struct dom *d)
     return 0;
 }
 
+/* "ID GUEST SWITCH_PORT" ("-": unknown), as vfd_push.c writes it. */
+static int mon_port(const char *v, struct lof_mon_port *p, struct msg_r *r)
+{
+    char sw[16];
+    unsigned id;
+    memset(p, 0, sizeof(*p));
+    if (sscanf(v, "%u %15s %15s", &id, p->guest, sw) != 3 || !id || id > MSG_PORT_ID_MAX)
+        return msg_r_fail(r, "mon.port '%.64s' is not 'ID GUEST SWITCH_PORT'", v);
+    p->id = (uint16_t)id;
+    if (strcmp(sw, "-") != 0) memcpy(p->switch_port, sw, sizeof(sw));
+    return MSG_OK;
+}
+
+/* mon.enabled and mon.port entries: whether the rules module has a monitor. */
+static int mon_config(struct dom *d, struct msg_r *r)
+{
+    struct lof_mon_port *ports = calloc(LOF_MON_PORTS_MAX, sizeof(*ports));
+    size_t n = 0;
+    int enabled = 0;
+    if (!ports) dom_fatal(d, "out of memory");
+    for (size_t i = 0; i < d->ncfg; i++) {
+        const char *k = d->cfg[i].key, *v = d->cfg[i].value;
+        if (!strcmp(k, "mon.enabled")) {
+            enabled = 1;
+        } else if (!strcmp(k, "mon.port")) {
+            if (n == LOF_MON_PORTS_MAX || mon_port(v, &ports[n++], r) != MSG_OK) {
+                free(ports);
+                return n == LOF_MON_PORTS_MAX ? msg_r_fail(r, "too many mon.port") : MSG_FATAL;
+            }
+        } else if (!strncmp(k, "mon.", 4)) {
+            free(ports);
+            return msg_r_fail(r, "CONFIG key '%.40s' unknown", k);
+        }
+    }
+    if (lof_set_monitor(d->of->lof, enabled, ports, n) != 0) dom_fatal(d, "out of memory");
+    free(ports);
+    return MSG_OK;
+}
+
 int dom_of_configure(struct dom *d, struct msg_r *r)
 {
     struct dom_of *of = d->of;
@@ -162,8 +201,9 @@ int dom_of_configure(struct dom *d, struct msg_r *r)
             if (set_number(of, k + 3, v, r) != MSG_OK) return MSG_FATAL;
         }
     }
-    if (of->ofc) return MSG_OK; /* the engine exists: only the app settings change */
-    static const struct lof_host host = {.record = host_record, .open_env = host_open_env};
+    if (of->ofc) return mon_config(d, r); /* the engine exists: only the settings change */
+    static const struct lof_host host = {
+        .record = host_record, .open_env = host_open_env, .rule_request = dom_rules_request};
     of->lof = lof_new(d->loop, &d->log, &of->lim, &host, d);
     of->ofc = of->lof ? ofc_new(d->loop, &d->log, &of->ocfg, lof_ofc_handlers(), of->lof) : NULL;
     if (!of->ofc) dom_fatal(d, "cannot create the OpenFlow engine");
@@ -171,7 +211,7 @@ int dom_of_configure(struct dom *d, struct msg_r *r)
     ofc_set_close_hook(of->ofc, engine_closes, d);
     for (size_t i = 0; i < nlisten; i++)
         if (ask_listen(d, listen[i], r) != MSG_OK) return MSG_FATAL;
-    return MSG_OK;
+    return mon_config(d, r);
 }
 
 /* ---- apps ----------------------------------------------------------------------------- */
@@ -240,6 +280,9 @@ void dom_of_status(struct dom *d, struct msg_status *st)
     put(st, "mem_trips", ls.mem_trips);
     put(st, "handler_errors", ls.handler_errors);
     put(st, "loads_failed", of->loads_failed);
+    put(st, "mon_events", d->mon_events);
+    put(st, "mon_drops_delivered", ls.drops);
+    put(st, "rule_requests", d->n_rreqs);
 }
 
 struct ofc *dom_of_engine(struct dom *d)

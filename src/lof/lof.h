@@ -48,6 +48,67 @@ struct lof_app_src {
     size_t ncfg;
 };
 
+/* ---- the monitor below the guests: the `rules` module and monitor_drop ------------- *
+ * The host carries rule requests to the monitor (a domain: RULE_* messages to
+ * the core) and answers later with lof_rule_answer; it hands drop events in
+ * with lof_monitor_drop. docs/lua-api.md, "Rules". */
+
+#define LOF_MAX_RULE_REQS  256  /* pending rules.add/del/list of one Lua state */
+#define LOF_RULES_LIST_MAX 1024 /* rules one rules.list answer may carry */
+#define LOF_MON_PORTS_MAX  256
+#define LOF_OWNER_MAX      40 /* "admin", "domain:NAME", "guest:ID", NUL included */
+
+enum lof_rule_op { LOF_RULE_ADD = 1, LOF_RULE_DEL = 2, LOF_RULE_LIST = 3 };
+enum lof_rule_dir { LOF_DIR_FROM_GUEST = 1, LOF_DIR_TO_GUEST = 2, LOF_DIR_BOTH = 3 };
+
+struct lof_rule {
+    uint32_t addr; /* remote IPv4 address, host order; bits past plen zero */
+    uint8_t plen;  /* 0..32 */
+    uint8_t proto; /* 0 any, else an IP protocol number */
+    uint16_t port; /* 0 any; only with tcp (6) or udp (17) */
+    uint8_t dir;   /* enum lof_rule_dir */
+    uint8_t drop;  /* 1 drop, 0 pass (count and let through) */
+    uint16_t on;   /* guest port id 1..4095, 0 every port */
+};
+
+struct lof_rule_info {
+    uint32_t id;
+    struct lof_rule rule;
+    char owner[LOF_OWNER_MAX];
+    uint64_t packets, bytes;
+};
+
+struct lof_rule_req {
+    uint32_t token;       /* what lof_rule_answer must be given back */
+    int op;               /* enum lof_rule_op */
+    struct lof_rule rule; /* ADD */
+    uint32_t id;          /* DEL: the rule; LIST: the first id wanted */
+};
+
+struct lof_mon_port {
+    uint16_t id;
+    char guest[16];       /* the guest's host-side interface */
+    char switch_port[16]; /* the name of its port on the switch, "" unknown */
+};
+
+/* One dropped packet (host order), as the monitor reported it. */
+struct lof_drop {
+    uint64_t ts_ns;   /* CLOCK_MONOTONIC */
+    uint32_t rule_id; /* 0: no rule (malformed, non-IP) */
+    uint16_t port;    /* guest port id */
+    uint8_t dir;      /* LOF_DIR_FROM_GUEST or LOF_DIR_TO_GUEST */
+    uint8_t proto;
+    uint32_t saddr, daddr;
+    uint16_t sport, dport;
+    uint32_t len;
+    uint16_t flags; /* LOF_DROP_* */
+    uint16_t ethertype;
+    uint32_t limited, lost;
+};
+#define LOF_DROP_MALFORMED 0x01u
+#define LOF_DROP_FRAGMENT  0x02u
+#define LOF_DROP_NON_IP    0x04u
+
 /* What the host (daemon, or later the core through the domain) provides. */
 struct lof_host {
     /* app output records, e.g. flowmon's CSV rows: stream "flowmon", one line
@@ -58,6 +119,11 @@ struct lof_host {
      * (a protection domain adds the `socket` module). Runs protected: a Lua
      * error fails the load. NULL: nothing is added. */
     void (*open_env)(void *ctx, lua_State *L, const char *app);
+    /* Carry a rules request to the monitor. 0: its answer will come through
+     * lof_rule_answer with rq->token (possibly before this returns); -errno:
+     * not sent, no answer will come. NULL (or no lof_set_monitor): the rules
+     * calls answer "no monitor configured". */
+    int (*rule_request)(void *ctx, const struct lof_rule_req *rq);
 };
 
 /* NULL on allocation failure. lim NULL: vlua's defaults; host NULL: no host
@@ -80,6 +146,19 @@ void lof_attach(struct lof *l, struct ofc *c);
  * each app's reloaded(fresh) runs instead. 0 / -1. */
 int lof_load(struct lof *l, const struct lof_app_src *apps, size_t n, char *err, size_t errcap);
 
+/* The monitor exists, with these ports (copied). Until this is called, and
+ * after lof_set_monitor(l, 0, NULL, 0), rules calls say "no monitor
+ * configured" and rules.ports() is empty. */
+int lof_set_monitor(struct lof *l, int enabled, const struct lof_mon_port *ports, size_t n);
+/* The answer to request token: err 0 or an errno with its one-line reason;
+ * for ADD the new rule (n 1), for LIST the rules (n <= LOF_RULES_LIST_MAX)
+ * and next_id (0: no more). A token nobody waits for (the app set was
+ * reloaded meanwhile) is ignored: its callback went with the old apps. */
+void lof_rule_answer(struct lof *l, uint32_t token, int err, const char *reason,
+                     const struct lof_rule_info *rules, size_t n, uint32_t next_id);
+/* A dropped packet: monitor_drop(ev) of every app, in chain order. */
+void lof_monitor_drop(struct lof *l, const struct lof_drop *ev);
+
 struct lof_status {
     unsigned generation;     /* successful loads so far */
     unsigned failed_reloads; /* failed lof_load calls (first load included) */
@@ -90,6 +169,8 @@ struct lof_status {
      * counts handler, timer and callback calls that raised an error */
     uint64_t budget_trips, mem_trips, handler_errors;
     size_t timers, requests; /* live in the running state */
+    size_t rule_requests;    /* rules calls waiting for their answer */
+    uint64_t drops;          /* monitor_drop events delivered to the apps */
     char last_error[256];    /* last failed load or handler error, "" if none */
 };
 void lof_status(const struct lof *l, struct lof_status *st);

@@ -13,8 +13,8 @@
 #include "lof/lof_internal.h"
 
 const char *const lof_handler_names[LOF_H_N] = {
-    "switch_up", "switch_down", "packet_in", "flow_removed", "port_status",
-    "error",     "timer",       "save",      "restore",      "reloaded",
+    "switch_up", "switch_down", "packet_in", "flow_removed", "port_status",  "error",
+    "timer",     "save",        "restore",   "reloaded",     "monitor_drop",
 };
 
 struct lof_state *lof_state_of(lua_State *L)
@@ -172,6 +172,30 @@ static void dispatch(struct lof *l, int hid, struct ofc_switch *sw, const struct
     lua_settop(L, base - 2);
 }
 
+void lof_chain(struct lof *l, int hid, lua_CFunction build, void *ud)
+{
+    struct lof_state *st = l->cur;
+    if (!st) return;
+    size_t i;
+    for (i = 0; i < st->n_apps && st->apps[i].href[hid] == LUA_NOREF; i++) {
+    }
+    if (i == st->n_apps) return; /* nobody listens: build nothing */
+    lua_State *L = st->L;
+    if (lof_protected(st, build, ud, 1, NULL, 0) != 0) return; /* value */
+    int base = lua_gettop(L);
+    for (; i < st->n_apps; i++) {
+        struct lof_app *a = &st->apps[i];
+        if (a->href[hid] == LUA_NOREF) continue;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, a->href[hid]);
+        lua_pushvalue(L, base);
+        if (lof_call(st, a, 1, 1, lof_handler_names[hid], NULL, 0) != 0) continue;
+        int stop = lua_isboolean(L, -1) && lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        if (stop) break;
+    }
+    lua_settop(L, base - 1);
+}
+
 void lof_dispatch_switch_up(struct lof *l, struct ofc_switch *sw)
 {
     dispatch(l, LOF_H_SWITCH_UP, sw, NULL);
@@ -251,6 +275,7 @@ void lof_free(struct lof *l)
     if (!l) return;
     /* The engine is gone (or detached) by now: never call into it here. */
     if (l->cur) lof_state_free(l->cur);
+    free(l->mon_ports);
     free(l);
 }
 
@@ -268,6 +293,7 @@ void lof_status(const struct lof *l, struct lof_status *st)
     st->handler_errors = l->handler_errors;
     st->budget_trips = l->old_budget_trips;
     st->mem_trips = l->old_mem_trips;
+    st->drops = l->drops;
     snprintf(st->last_error, sizeof st->last_error, "%s", l->last_error);
     const struct lof_state *s = l->cur;
     if (!s) return;
@@ -280,4 +306,5 @@ void lof_status(const struct lof *l, struct lof_status *st)
     st->mem_trips += vlua_mem_trips(s->v);
     st->timers = s->n_timers;
     st->requests = s->n_reqs;
+    st->rule_requests = s->n_rreqs;
 }

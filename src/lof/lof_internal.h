@@ -33,6 +33,7 @@ enum lof_hid {
     LOF_H_SAVE,
     LOF_H_RESTORE,
     LOF_H_RELOADED,
+    LOF_H_MONITOR_DROP,
     LOF_H_N
 };
 extern const char *const lof_handler_names[LOF_H_N];
@@ -70,6 +71,15 @@ struct lof_req {
 };
 #define LOF_REQ_BARRIER (-1)
 
+/* A rules.add/del/list waiting for the host's answer. */
+struct lof_rreq {
+    struct lof_rreq *prev, *next;
+    struct lof_app *app;
+    int fnref;
+    int op; /* enum lof_rule_op */
+    uint32_t token;
+};
+
 struct lof_state {
     struct lof *l;
     struct vlua *v;
@@ -81,6 +91,8 @@ struct lof_state {
     size_t n_timers;
     struct lof_req *reqs;
     size_t n_reqs;
+    struct lof_rreq *rreqs;
+    size_t n_rreqs;
     bool loading; /* chunks/restore run: switch I/O is refused */
 };
 
@@ -94,6 +106,12 @@ struct lof {
     struct lof_state *cur;
     unsigned generation, failed_reloads;
     uint64_t handler_errors, old_budget_trips, old_mem_trips;
+    /* the monitor (lof_api_rules.c) */
+    int mon_enabled;
+    struct lof_mon_port *mon_ports;
+    size_t n_mon_ports;
+    uint32_t next_token;
+    uint64_t drops;
     char last_error[256];
 };
 
@@ -111,6 +129,10 @@ int lof_call(struct lof_state *st, struct lof_app *app, int nargs, int nresults,
  * err is NULL). */
 int lof_protected(struct lof_state *st, lua_CFunction fn, void *ud, int nresults, char *err,
                   size_t errcap);
+/* Hand one value, built by build(ud) (protected; it pushes exactly one
+ * value), to hid's handler of every app in chain order; a handler returning
+ * true stops the chain. Nothing is built when no app has the handler. */
+void lof_chain(struct lof *l, int hid, lua_CFunction build, void *ud);
 /* Deliver switch_up to the chain (the first load replays connected switches). */
 void lof_dispatch_switch_up(struct lof *l, struct ofc_switch *sw);
 /* Cut a vlua error down to its first line (drops the traceback). */
@@ -142,6 +164,13 @@ void lof_forget_switch(lua_State *L, struct ofc_switch *sw);
 struct ofc_switch *lof_check_switch(lua_State *L, int idx, const char *what);
 /* vf.switches and vf.switch, set into the table on top. */
 void lof_api_sw_funcs(lua_State *L);
+
+/* ---- lof_api_rules.c: the monitor's rules ------------------------------------ */
+
+/* The `rules` table into the app environment on top of L's stack. */
+void lof_api_rules_open(lua_State *L, struct lof_app *app);
+/* The state goes: its callbacks with it (answers that come later are ignored). */
+void lof_rreqs_drop_all(struct lof_state *st);
 
 /* ---- lof_api_of.c: flow_mod, packet_out, stats, barrier ---------------------- */
 

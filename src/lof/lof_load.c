@@ -60,6 +60,7 @@ void lof_state_free(struct lof_state *st)
 {
     lof_timers_cancel_all(st);
     lof_reqs_drop_all(st, false); /* the engine side is the caller's business */
+    lof_rreqs_drop_all(st);
     st->l->old_budget_trips += vlua_budget_trips(st->v);
     st->l->old_mem_trips += vlua_mem_trips(st->v);
     vlua_free(st->v);
@@ -145,7 +146,7 @@ static int check_handlers(lua_State *L)
             return table_error(L, a, line,
                                "unknown handler '%s' (known: switch_up, switch_down, packet_in, "
                                "flow_removed, port_status, error, timer, tick, save, restore, "
-                               "reloaded)",
+                               "reloaded, monitor_drop)",
                                k);
         }
         if (h < LOF_H_N && !lua_isfunction(L, -1))

@@ -30,7 +30,7 @@
 #define MSG_EOF   (-2) /* peer closed the socket */
 #define MSG_AGAIN (-3) /* non-blocking socket: nothing to read / no room */
 
-#define MSG_VERSION 1   /* carried in HELLO; bumped on any layout change */
+#define MSG_VERSION 2   /* carried in HELLO; bumped on any layout change (2: rules, MON_EVENT) */
 #define MSG_HDR_LEN 12  /* u16 type, u16 flags, u32 payload length, u32 id */
 #define MSG_MAX_FDS 4   /* SCM_RIGHTS fds per message, any type */
 #define MSG_ERR_MAX 160 /* a buffer that holds any reason string */
@@ -52,6 +52,10 @@
 #define MSG_SET_MAX     256          /* entries in one APP_SOURCES / CONFIG set */
 #define MSG_STATS_MAX   64           /* counters in one STATUS */
 #define MSG_RULES_MAX   64           /* rules in one RULE_RESULT */
+#define MSG_OWNER_MAX   39           /* rule owner: "admin", "domain:NAME", "guest:ID" */
+#define MSG_REASON_MAX  255          /* why a rule request failed, one line */
+#define MSG_RULE_ID_MAX 131071       /* rule ids are 1..this (the monitor's table) */
+#define MSG_PORT_ID_MAX 4095         /* monitored guest port ids are 1..this */
 #define MSG_BACKLOG_MAX 1024
 #define MSG_CHUNK_MAX   65536 /* one CTL_REPLY chunk of control text */
 #define MSG_SOCKBUF_MIN 4096  /* SO_SNDBUF / SO_RCVBUF values a domain may ask */
@@ -78,6 +82,8 @@ enum msg_type {
     MSG_SHUTDOWN = 0x0107,      /* stop (or restart) within grace_ms */
     MSG_CTL_REQUEST = 0x0108,   /* a control command for the domain to answer
                                    (command, format, dpid); CTL_REPLY follows */
+    MSG_MON_EVENT = 0x0109,     /* a packet the monitor dropped (port, rule,
+                                   addresses, ports, flags); never answered */
 
     /* domain -> core */
     MSG_LOG = 0x0201,          /* level, module, text: one log line */
@@ -194,24 +200,27 @@ struct msg_addr {
 };
 #define MSG_ADDR_LEN 19
 
-enum msg_owner { MSG_OWNER_ADMIN = 1, MSG_OWNER_DOMAIN = 2, MSG_OWNER_GUEST = 3 };
-enum msg_rule_dir { MSG_RDIR_IN = 1, MSG_RDIR_OUT = 2, MSG_RDIR_BOTH = 3 };
-enum msg_rule_action { MSG_RACT_ALLOW = 1, MSG_RACT_DROP = 2 };
-/* 15 bytes. Meaning of owner_ref: 0 for admin, domain id, guest port ifindex. */
+/* A packet-filter rule as it crosses the boundary (docs/monitor.md has the
+ * semantics). No owner field: the core decides who owns a rule from who sent
+ * the request, so there is nothing a domain could forge. 12 bytes. */
+enum msg_rule_dir { MSG_RDIR_FROM_GUEST = 1, MSG_RDIR_TO_GUEST = 2, MSG_RDIR_BOTH = 3 };
+enum msg_rule_action { MSG_RACT_PASS = 1, MSG_RACT_DROP = 2 };
 struct msg_rule {
-    uint8_t owner; /* enum msg_owner */
-    uint32_t owner_ref;
-    uint32_t addr;  /* IPv4, host order; bits past plen must be zero */
+    uint32_t addr;  /* remote IPv4 address, host order; bits past plen zero */
     uint8_t plen;   /* 0..32 */
-    uint8_t proto;  /* 0 any, 1 ICMP, 6 TCP, 17 UDP */
+    uint8_t proto;  /* 0 any, or an IP protocol number (1 ICMP, 6 TCP, 17 UDP...) */
     uint16_t port;  /* 0 any; non-zero only for TCP / UDP */
     uint8_t dir;    /* enum msg_rule_dir */
     uint8_t action; /* enum msg_rule_action */
+    uint16_t on;    /* guest port id 1..MSG_PORT_ID_MAX, 0 = every port */
 };
-#define MSG_RULE_LEN 15
+#define MSG_RULE_LEN 12
+/* A rule as listed: with its id, owner and counters. */
 struct msg_rule_entry {
-    uint32_t id;
+    uint32_t id; /* 1..MSG_RULE_ID_MAX */
     struct msg_rule rule;
+    char owner[MSG_OWNER_MAX + 1];
+    uint64_t packets, bytes;
 };
 
 /* Position of one entry in a pushed set: entries index 0..count-1 of one
@@ -255,9 +264,28 @@ struct msg_sock_accepted {
 struct msg_rule_result {
     uint16_t op; /* RULE_ADD / RULE_DEL / RULE_LIST */
     uint32_t error;
-    uint32_t next_id; /* RULE_LIST: start of the next page, 0 when done */
+    char reason[MSG_REASON_MAX + 1]; /* "" on success; else why, one line */
+    uint32_t next_id;                /* RULE_LIST: start of the next page, 0 when done */
     uint16_t count;
     struct msg_rule_entry rules[MSG_RULES_MAX];
+};
+/* MON_EVENT flags */
+#define MSG_MON_MALFORMED 0x01u /* no rule: the packet was malformed */
+#define MSG_MON_FRAGMENT  0x02u /* a non-first fragment (no ports) */
+#define MSG_MON_NON_IP    0x04u /* EtherType refused on an IPv4-only port */
+struct msg_mon_event {
+    uint64_t ts_ns;   /* CLOCK_MONOTONIC of the drop */
+    uint32_t rule_id; /* 0..MSG_RULE_ID_MAX; 0: no rule decided (malformed, non-IP) */
+    uint16_t port;    /* guest port id 1..MSG_PORT_ID_MAX */
+    uint8_t dir;      /* MSG_RDIR_FROM_GUEST or MSG_RDIR_TO_GUEST */
+    uint8_t proto;
+    uint32_t saddr, daddr; /* host order */
+    uint16_t sport, dport;
+    uint32_t len;       /* bytes of the packet */
+    uint16_t flags;     /* MSG_MON_* */
+    uint16_t ethertype; /* of the frame */
+    uint32_t limited;   /* drops the datapath's rate limit left unreported before this one */
+    uint32_t lost;      /* events the core dropped for this domain before this one */
 };
 enum msg_shutdown_reason { MSG_SHUT_STOP = 1, MSG_SHUT_RESTART = 2 };
 struct msg_shutdown {
@@ -334,6 +362,7 @@ union msg_body {
     struct msg_rule_result rule_result;
     struct msg_shutdown shutdown;
     struct msg_ctl_request ctl_request;
+    struct msg_mon_event mon_event;
     struct msg_log log;
     struct msg_heartbeat heartbeat;
     struct msg_status status;
@@ -376,6 +405,8 @@ int msg_enc_shutdown(struct msg_w *w, const struct msg_shutdown *m);
 int msg_dec_shutdown(struct msg_r *r, struct msg_shutdown *m);
 int msg_enc_ctl_request(struct msg_w *w, const struct msg_ctl_request *m);
 int msg_dec_ctl_request(struct msg_r *r, struct msg_ctl_request *m);
+int msg_enc_mon_event(struct msg_w *w, const struct msg_mon_event *m);
+int msg_dec_mon_event(struct msg_r *r, struct msg_mon_event *m);
 
 int msg_enc_log(struct msg_w *w, const struct msg_log *m);
 int msg_dec_log(struct msg_r *r, struct msg_log *m);

@@ -184,3 +184,53 @@ int msg_dec_ctl_request(struct msg_r *r, struct msg_ctl_request *m)
     if (m->command == MSG_CTL_STATUS && m->dpid) return msg_r_fail(r, "status request with a dpid");
     return msg_get_end(r);
 }
+
+/* MON_EVENT: u64 ts_ns, u32 rule_id, u16 port, u8 dir, u8 proto, u32 saddr,
+ * u32 daddr, u16 sport, u16 dport, u32 len, u16 flags, u16 ethertype,
+ * u32 limited, u32 lost */
+int msg_enc_mon_event(struct msg_w *w, const struct msg_mon_event *m)
+{
+    msg_put_u64(w, m->ts_ns);
+    msg_put_u32(w, m->rule_id);
+    msg_put_u16(w, m->port);
+    msg_put_u8(w, m->dir);
+    msg_put_u8(w, m->proto);
+    msg_put_u32(w, m->saddr);
+    msg_put_u32(w, m->daddr);
+    msg_put_u16(w, m->sport);
+    msg_put_u16(w, m->dport);
+    msg_put_u32(w, m->len);
+    msg_put_u16(w, m->flags);
+    msg_put_u16(w, m->ethertype);
+    msg_put_u32(w, m->limited);
+    msg_put_u32(w, m->lost);
+    return msg_enc_done(w);
+}
+
+int msg_dec_mon_event(struct msg_r *r, struct msg_mon_event *m)
+{
+    m->ts_ns = msg_get_u64(r);
+    m->rule_id = msg_get_u32(r);
+    m->port = msg_get_u16(r);
+    m->dir = msg_get_u8(r);
+    m->proto = msg_get_u8(r);
+    m->saddr = msg_get_u32(r);
+    m->daddr = msg_get_u32(r);
+    m->sport = msg_get_u16(r);
+    m->dport = msg_get_u16(r);
+    m->len = msg_get_u32(r);
+    m->flags = msg_get_u16(r);
+    m->ethertype = msg_get_u16(r);
+    m->limited = msg_get_u32(r);
+    m->lost = msg_get_u32(r);
+    if (r->failed) return MSG_FATAL;
+    if (m->rule_id > MSG_RULE_ID_MAX)
+        return msg_r_fail(r, "rule id %u > %u", m->rule_id, MSG_RULE_ID_MAX);
+    if (!m->port || m->port > MSG_PORT_ID_MAX)
+        return msg_r_fail(r, "guest port %u outside 1..%u", m->port, MSG_PORT_ID_MAX);
+    if (m->dir != MSG_RDIR_FROM_GUEST && m->dir != MSG_RDIR_TO_GUEST)
+        return msg_r_fail(r, "event direction %u not 1 or 2", m->dir);
+    if (m->flags & ~(MSG_MON_MALFORMED | MSG_MON_FRAGMENT | MSG_MON_NON_IP))
+        return msg_r_fail(r, "event flags 0x%04x unknown", m->flags);
+    return msg_get_end(r);
+}

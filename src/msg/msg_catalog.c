@@ -21,8 +21,10 @@
 #define LEN_CONFIG_MAX  (LEN_CONFIG_MIN + MSG_APP_MAX + MSG_VALUE_MAX)
 #define LEN_SOCK_RESULT (2 + 4 + 4 + MSG_ADDR_LEN + MSG_ADDR_LEN)
 #define LEN_ACCEPTED    (4 + 4 + MSG_ADDR_LEN)
-#define LEN_RULES_MIN   (2 + 4 + 4 + 2)
-#define LEN_RULES_MAX   (LEN_RULES_MIN + MSG_RULES_MAX * (4 + MSG_RULE_LEN))
+#define LEN_RULES_MIN   (2 + 4 + STR(0) + 4 + 2)
+#define LEN_RULE_ENTRY  (4 + MSG_RULE_LEN + STR(MSG_OWNER_MAX) + 8 + 8)
+#define LEN_RULES_MAX   (LEN_RULES_MIN + MSG_REASON_MAX + MSG_RULES_MAX * LEN_RULE_ENTRY)
+#define LEN_MON_EVENT   (8 + 4 + 2 + 1 + 1 + 4 + 4 + 2 + 2 + 4 + 2 + 2 + 4 + 4)
 #define LEN_LOG_MIN     (1 + STR(1) + STR(0))
 #define LEN_LOG_MAX     (1 + STR(MSG_NAME_MAX) + STR(MSG_TEXT_MAX))
 #define LEN_STATUS_MAX  (2 + MSG_STATS_MAX * (STR(MSG_NAME_MAX) + 8))
@@ -57,6 +59,7 @@ CODEC(sock_accepted, sock_accepted)
 CODEC(rule_result, rule_result)
 CODEC(shutdown, shutdown)
 CODEC(ctl_request, ctl_request)
+CODEC(mon_event, mon_event)
 CODEC(ctl_reply, ctl_reply)
 CODEC(app_result, app_result)
 CODEC(log, log)
@@ -104,6 +107,7 @@ static const struct entry catalog[] = {
     ROW(RULE_RESULT, C2D, 0, 0, LEN_RULES_MIN, LEN_RULES_MAX, rule_result),
     ROW(SHUTDOWN, C2D, 0, 0, 5, 5, shutdown),
     ROW(CTL_REQUEST, C2D, 0, 0, LEN_CTL_REQUEST, LEN_CTL_REQUEST, ctl_request),
+    ROW(MON_EVENT, C2D, 0, 0, LEN_MON_EVENT, LEN_MON_EVENT, mon_event),
     ROW(LOG, D2C, 0, 0, LEN_LOG_MIN, LEN_LOG_MAX, log),
     ROW(HEARTBEAT, D2C, 0, 0, 4, 4, heartbeat),
     ROW(STATUS, D2C, 0, 0, 2, LEN_STATUS_MAX, status),
@@ -121,7 +125,7 @@ static const struct entry catalog[] = {
 };
 #define N_CATALOG (sizeof(catalog) / sizeof(catalog[0]))
 
-/* 22 types: a linear scan is as fast as anything and obviously correct. */
+/* 23 types: a linear scan is as fast as anything and obviously correct. */
 static const struct entry *find(uint16_t type)
 {
     for (size_t i = 0; i < N_CATALOG; i++)

@@ -81,7 +81,7 @@ $extra" || { t_fail "$T_NAME: $mode: visorflowd did not start: $(tail -3 "$TMP/v
 done <<'MODES'
 malformed|killed by the core (SIGKILL): fatal message: LOG: log level 9 > 3
 oversized|fatal message: datagram of 300000 bytes exceeds the receive buffer of 262156
-unpermitted|fatal message: type RULE_ADD not permitted for domain kind of
+unpermitted|fatal message: type SHUTDOWN not permitted for domain kind of
 truncated|fatal message: header says payload 10, datagram carries 4
 unknown|fatal message: unknown type 0x02ff
 fds|fatal message: type HEARTBEAT carries no fds, got 1

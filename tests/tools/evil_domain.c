@@ -8,7 +8,7 @@
  *
  *   malformed    LOG with log level 9
  *   oversized    one 300000-byte datagram
- *   unpermitted  RULE_ADD (no domain may, yet)
+ *   unpermitted  SHUTDOWN (a core -> domain type; no domain may send it)
  *   truncated    a header that promises 10 payload bytes, 4 follow
  *   unknown      type 0x02ff
  *   fds          a HEARTBEAT carrying an fd
@@ -96,9 +96,8 @@ static void act(const char *mode)
         hdr(big, MSG_LOG, sizeof(big) - MSG_HDR_LEN, 0);
         raw(big, sizeof(big));
     } else if (!strcmp(mode, "unpermitted")) {
-        union msg_body b = {
-            .rule = {MSG_OWNER_DOMAIN, 1, 0x0a000000u, 8, 6, 22, MSG_RDIR_IN, MSG_RACT_DROP}};
-        send_msg(MSG_RULE_ADD, 1, &b);
+        union msg_body b = {.shutdown = {MSG_SHUT_STOP, 0}};
+        send_msg(MSG_SHUTDOWN, 1, &b);
     } else if (!strcmp(mode, "truncated")) {
         hdr(d, MSG_LOG, 10, 0);
         memcpy(d + 12, "\x02\x00\x01x", 4);

@@ -114,21 +114,28 @@ static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
         return 1;
     }
     case MSG_RULE_RESULT: {
+        static const char *const owners[] = {"admin", "guest:4095",
+                                             "domain:ddddddddddddddddddddddddddddddd"};
         struct msg_rule_result *m = &b->rule_result;
         m->op = v == 0 ? MSG_RULE_ADD : v == 1 ? MSG_RULE_DEL : MSG_RULE_LIST;
         m->error = v == 1 ? ENOENT : 0;
+        if (v == 1) strcpy(m->reason, "no rule 42");
         m->next_id = v == 2 ? 1000 : 0;
         m->count = v == 0 ? 1 : v == 1 ? 0 : MSG_RULES_MAX;
         for (unsigned i = 0; i < m->count; i++) {
-            m->rules[i].id = v == 0 ? 42 : 900 + i;
-            m->rules[i].rule = (struct msg_rule){MSG_OWNER_DOMAIN,
-                                                 2,
-                                                 i ? 0x0a000000u + (i << 8) : 0x0a000000u,
-                                                 (uint8_t)(i ? 24 : 8),
-                                                 6,
-                                                 (uint16_t)(22 + i),
-                                                 MSG_RDIR_IN,
-                                                 MSG_RACT_DROP};
+            struct msg_rule_entry *e = &m->rules[i];
+            e->id = v == 0 ? 42 : 900 + i;
+            if (v == 0) {
+                e->rule = (struct msg_rule){0x0a000000u, 8, 6, 22, MSG_RDIR_FROM_GUEST,
+                                            MSG_RACT_DROP, 0};
+                strcpy(e->owner, "domain:of");
+                continue;
+            }
+            e->rule = (struct msg_rule){0x0a000000u + (i << 8), 24, 17, (uint16_t)(65535 - i),
+                                        MSG_RDIR_BOTH, MSG_RACT_PASS, MSG_PORT_ID_MAX};
+            strcpy(e->owner, owners[i % 3]);
+            e->packets = UINT64_MAX - i;
+            e->bytes = UINT64_MAX;
         }
         return 0;
     }
@@ -141,6 +148,26 @@ static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
         b->ctl_request.json = v != 0;
         b->ctl_request.dpid = v == 0 ? 1 : v == 1 ? 0 : UINT64_MAX;
         return 0;
+    case MSG_MON_EVENT: {
+        struct msg_mon_event *m = &b->mon_event;
+        if (v == 0) {
+            *m = (struct msg_mon_event){1000000000u, 5,      1,      MSG_RDIR_FROM_GUEST,
+                                        6,           0x0a4d0001u, 0x0a4d0002u, 40000,
+                                        5001,        74,     0,      0x0800,
+                                        0,           0};
+        } else if (v == 1) { /* a malformed packet: no rule, no addresses */
+            m->port = 1;
+            m->dir = MSG_RDIR_TO_GUEST;
+            m->flags = MSG_MON_MALFORMED;
+            m->ethertype = 0x0800;
+        } else {
+            *m = (struct msg_mon_event){UINT64_MAX, MSG_RULE_ID_MAX,  MSG_PORT_ID_MAX,
+                                        MSG_RDIR_TO_GUEST, 255, UINT32_MAX, UINT32_MAX,
+                                        65535,      65535,  UINT32_MAX, 7, 0xffff, UINT32_MAX,
+                                        UINT32_MAX};
+        }
+        return 0;
+    }
     }
     return -1;
 }
@@ -234,12 +261,11 @@ static inline int msgfx_d2c(uint16_t type, int v, union msg_body *b)
         b->sock_setopt.value = v == 0 ? 1 : v == 1 ? 0 : MSG_SOCKBUF_MAX;
         return 0;
     case MSG_RULE_ADD:
-        b->rule = v == 0 ? (struct msg_rule){MSG_OWNER_ADMIN, 0, 0, 0, 0, 0, MSG_RDIR_BOTH, 1}
-                  : v == 1
-                      ? (struct msg_rule){MSG_OWNER_GUEST, 7, 0xc0a80105u, 32, 17, 53, MSG_RDIR_OUT,
-                                          MSG_RACT_DROP}
-                      : (struct msg_rule){MSG_OWNER_DOMAIN, UINT32_MAX,   0x0a000000u, 8, 1, 0,
-                                          MSG_RDIR_IN,      MSG_RACT_DROP};
+        b->rule = v == 0   ? (struct msg_rule){0, 0, 0, 0, MSG_RDIR_BOTH, MSG_RACT_PASS, 0}
+                  : v == 1 ? (struct msg_rule){0xc0a80105u, 32, 17, 53, MSG_RDIR_FROM_GUEST,
+                                               MSG_RACT_DROP, 7}
+                           : (struct msg_rule){0x0a000000u, 8, 255, 0, MSG_RDIR_TO_GUEST,
+                                               MSG_RACT_DROP, MSG_PORT_ID_MAX};
         return 0;
     case MSG_RULE_DEL:
         b->rule_del.id = v == 0 ? 1 : v == 1 ? 42 : UINT32_MAX;
@@ -266,16 +292,19 @@ static const struct {
     uint16_t type;
     const char *hex;
 } msgfx_golden[] = {
-    {MSG_HELLO, "00010200026f6600010000000f424000400100000003e8"},
+    {MSG_HELLO, "00020200026f6600010000000f424000400100000003e8"},
     {MSG_APP_SOURCES, "0000000700000002000b6c325f6c6561726e696e670014617070732f6c325f6c"
                       "6561726e696e672e6c75610000000a72657475726e207b7d0a"},
     {MSG_CONFIG, "00000003000100030012706f72747363616e2e7468726573686f6c6400023230"},
     {MSG_SOCKET_RESULT, "02110000000000000005049c407f0000010000000000000000000000000419fd"
                         "7f000001000000000000000000000000"},
     {MSG_SOCK_ACCEPTED, "000000010000000204c7380a000002000000000000000000000000"},
-    {MSG_RULE_RESULT, "0220000000000000000000010000002a02000000020a000000080600160102"},
+    {MSG_RULE_RESULT, "02200000000000000000000000010000002a0a00000008060016010200000009"
+                      "646f6d61696e3a6f6600000000000000000000000000000000"},
     {MSG_SHUTDOWN, "0100001388"},
     {MSG_CTL_REQUEST, "02000000000000000001"},
+    {MSG_MON_EVENT, "000000003b9aca0000000005000101060a4d00010a4d00029c4013890000004a"
+                    "000008000000000000000000"},
     {MSG_LOG, "0200036f6663000b7377697463682031207570"},
     {MSG_HEARTBEAT, "00000001"},
     {MSG_STATUS, "00020005666c6f7773000000000000000c00076c75615f6b6962000000000000"
@@ -289,7 +318,7 @@ static const struct {
     {MSG_SOCK_CLOSE, "00000001"},
     {MSG_SOCK_GETNAME, "00000001"},
     {MSG_SOCK_SETOPT, "000000030100000001"},
-    {MSG_RULE_ADD, "010000000000000000000000000301"},
+    {MSG_RULE_ADD, "00000000000000000301" "0000"},
     {MSG_RULE_DEL, "00000001"},
     {MSG_RULE_LIST, "000000000001"},
 };

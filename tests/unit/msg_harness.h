@@ -93,7 +93,9 @@ static inline int build_tables(void **state)
             continue;
         }
         uint32_t perm = MSG_KBIT(MSG_KIND_OF);
-        if (s->type != MSG_SOCK_CONNECT && s->type != MSG_RECORD) perm |= MSG_KBIT(MSG_KIND_MGMT);
+        if (s->type != MSG_SOCK_CONNECT && s->type != MSG_RECORD &&
+            (s->type < MSG_RULE_ADD || s->type > MSG_RULE_LIST))
+            perm |= MSG_KBIT(MSG_KIND_MGMT);
         core_tab[nc++] = (struct msg_handler){s->type, perm, h_parse};
     }
     char err[MSG_ERR_MAX];

@@ -15,6 +15,7 @@
 
 #include "unit.h"
 
+#include <errno.h>
 #include <stdbool.h>
 
 #include "lib/ev.h"
@@ -176,6 +177,14 @@ static void lt_sink(void *ctx, enum log_level level, uint64_t unix_ms, const cha
     if (getenv("LOF_TEST_LOG")) fprintf(stderr, "%s %s: %s\n", log_level_name(level), module, msg);
 }
 
+/* The host's rule_request, forwarded to lt_rule_fn when a test sets it
+ * (test_lof_rules.c); without a monitor (lof_set_monitor) it is never called. */
+static int (*lt_rule_fn)(void *ctx, const struct lof_rule_req *rq);
+static int lt_rule_request(void *ctx, const struct lof_rule_req *rq)
+{
+    return lt_rule_fn ? lt_rule_fn(ctx, rq) : -ENODEV;
+}
+
 static uint64_t lt_clock(void *ctx)
 {
     return ((struct lt *)ctx)->now;
@@ -207,7 +216,7 @@ LF_API struct lt *lt_new(uint64_t budget)
     log_set_sink(&t->log, lt_sink, t);
     log_set_clock(&t->log, lt_wall, t);
     struct vlua_limits lim = {.mem_bytes = 16u << 20, .instr_budget = budget};
-    struct lof_host host = {.record = lt_record};
+    struct lof_host host = {.record = lt_record, .rule_request = lt_rule_request};
     t->l = lof_new(t->loop, &t->log, &lim, &host, t);
     assert_non_null(t->l);
     lof_attach(t->l, &lf_engine);

@@ -152,17 +152,90 @@ static void test_dispatch_malformed(void **state)
          "SOCK_SETOPT: socket option 9 unknown"},
         {MSG_KIND_OF, MSG_SOCK_SETOPT, "00000003 03 00000400", 0,
          "SOCK_SETOPT: option 3 value 1024 outside 4096..4194304"},
-        {MSG_KIND_OF, MSG_RULE_ADD, "02 00000002 0a000001 08 06 0016 01 02", 0,
+        {MSG_KIND_OF, MSG_RULE_ADD, "0a000001 08 06 0016 01 02 0000", 0,
          "RULE_ADD: address 0x0a000001 has bits set past /8"},
-        {MSG_KIND_OF, MSG_RULE_ADD, "01 00000000 00000000 00 01 0016 01 02", 0,
+        {MSG_KIND_OF, MSG_RULE_ADD, "00000000 00 01 0016 01 02 0000", 0,
          "RULE_ADD: port 22 with protocol 1"},
+        {MSG_KIND_OF, MSG_RULE_ADD, "0a000000 21 06 0016 01 02 0000", 0,
+         "RULE_ADD: prefix length 33 > 32"},
+        {MSG_KIND_OF, MSG_RULE_ADD, "0a000000 08 06 0016 04 02 0000", 0,
+         "RULE_ADD: rule direction 4 unknown"},
+        {MSG_KIND_OF, MSG_RULE_ADD, "0a000000 08 06 0016 03 00 0000", 0,
+         "RULE_ADD: rule action 0 unknown"},
+        {MSG_KIND_OF, MSG_RULE_ADD, "0a000000 08 06 0016 03 02 1000", 0,
+         "RULE_ADD: guest port 4096 > 4095"},
+        {MSG_KIND_OF, MSG_RULE_ADD, "0a000000 08 06 0016 03 02", 0,
+         "payload length 10, RULE_ADD needs exactly 12"},
+        {MSG_KIND_MGMT, MSG_RULE_ADD, "0a000000 08 06 0016 03 02 0000", 0,
+         "type RULE_ADD not permitted for domain kind mgmt"},
+        {MSG_KIND_OF, MSG_RULE_DEL, "00000000", 0, "RULE_DEL: rule id 0"},
+        {MSG_KIND_OF, MSG_RULE_LIST, "00000001 0041", 0, "RULE_LIST: list max 65 outside 1..64"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT, "0220 00000000 0000 00000000 0000", 0,
+         "RULE_RESULT: RULE_ADD result with 0 rules, needs 1"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT, "0223 00000000 0000 00000000 0000", 0,
+         "RULE_RESULT: rule result for op 0x0223"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT, "0221 00000000 0002 6869 00000000 0000", 0,
+         "RULE_RESULT: successful rule result with a reason"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT, "0221 00001000 0000 00000000 0000", 0,
+         "RULE_RESULT: error 4096 is not an errno"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT, "0222 00000002 0000 00000005 0000", 0,
+         "RULE_RESULT: failed rule result with rules or next_id"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT, "0221 00000000 0000 00000005 0000", 0,
+         "RULE_RESULT: next_id 5 outside RULE_LIST"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT,
+         "0220 00000000 0000 00000000 0001 00000000 0a000000 08 06 0016 01 02 0000 0005 61646d696e"
+         " 0000000000000000 0000000000000000",
+         0, "RULE_RESULT: rule 0 with id 0 outside 1..131071"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT,
+         "0220 00000000 0000 00000000 0001 00000007 0a000000 08 06 0016 01 02 0000 0005 726f6f7421"
+         " 0000000000000000 0000000000000000",
+         0, "RULE_RESULT: byte 0x21 not allowed in a name at offset 36"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT,
+         "0220 00000000 0000 00000000 0001 00000007 0a000000 08 06 0016 01 02 0000 0004 726f6f74"
+         " 0000000000000000 0000000000000000",
+         0, "RULE_RESULT: rule 7: owner 'root' is not admin, domain:NAME or guest:ID"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT,
+         "0220 00000000 0000 00000000 0001 00000007 0a000000 08 06 0016 01 02 0000 000a "
+         "67756573743a34303936 0000000000000000 0000000000000000",
+         0, "RULE_RESULT: rule 7: owner 'guest:4096' is not admin, domain:NAME or guest:ID"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT,
+         "0222 00000000 0000 00000000 0002"
+         " 00000007 0a000000 08 06 0016 01 02 0000 0005 61646d696e 0000000000000000 0000000000000000"
+         " 00000007 0a000000 08 06 0016 01 02 0000 0005 61646d696e 0000000000000000 0000000000000000",
+         0, "RULE_RESULT: rule ids not ascending (7 after 7)"},
+        {MSG_KIND_CORE, MSG_RULE_RESULT,
+         "0222 00000000 0000 00000007 0001"
+         " 00000007 0a000000 08 06 0016 01 02 0000 0005 61646d696e 0000000000000000 0000000000000000",
+         0, "RULE_RESULT: next_id 7 not past the last rule 7"},
+        {MSG_KIND_CORE, MSG_MON_EVENT,
+         "0000000000000000 00000005 0000 01 06 0a4d0001 0a4d0002 9c40 1389 0000004a 0000 0800 "
+         "00000000 00000000",
+         0, "MON_EVENT: guest port 0 outside 1..4095"},
+        {MSG_KIND_CORE, MSG_MON_EVENT,
+         "0000000000000000 00000005 0001 03 06 0a4d0001 0a4d0002 9c40 1389 0000004a 0000 0800 "
+         "00000000 00000000",
+         0, "MON_EVENT: event direction 3 not 1 or 2"},
+        {MSG_KIND_CORE, MSG_MON_EVENT,
+         "0000000000000000 00020000 0001 01 06 0a4d0001 0a4d0002 9c40 1389 0000004a 0000 0800 "
+         "00000000 00000000",
+         0, "MON_EVENT: rule id 131072 > 131071"},
+        {MSG_KIND_CORE, MSG_MON_EVENT,
+         "0000000000000000 00000005 0001 01 06 0a4d0001 0a4d0002 9c40 1389 0000004a 0008 0800 "
+         "00000000 00000000",
+         0, "MON_EVENT: event flags 0x0008 unknown"},
+        {MSG_KIND_CORE, MSG_MON_EVENT, "0000000000000000 00000005 0001 01 06", 0,
+         "payload length 16, MON_EVENT needs exactly 44"},
+        {MSG_KIND_OF, MSG_MON_EVENT,
+         "0000000000000000 00000005 0001 01 06 0a4d0001 0a4d0002 9c40 1389 0000004a 0000 0800 "
+         "00000000 00000000",
+         0, "type MON_EVENT not permitted for domain kind of"},
         {MSG_KIND_OF, MSG_SOCK_CONNECT, ADDR_V4("0000"), 0, "SOCK_CONNECT: connect to port 0"},
         {MSG_KIND_OF, MSG_SOCK_CONNECT, "04 1a0d 7f000001 000000000000000000000001", 0,
          "SOCK_CONNECT: IPv4 address with bytes 4..15 not zero"},
         {MSG_KIND_OF, MSG_SOCK_LISTEN, "05 1a0d 7f000001 000000000000000000000000 0001", 0,
          "SOCK_LISTEN: address family 5 unknown"},
-        {MSG_KIND_CORE, MSG_HELLO, "0002 02 0002 6f66 00010000 000f4240 0040 0100 000003e8", 0,
-         "HELLO: version 2, this side speaks 1"},
+        {MSG_KIND_CORE, MSG_HELLO, "0001 02 0002 6f66 00010000 000f4240 0040 0100 000003e8", 0,
+         "HELLO: version 1, this side speaks 2"},
         {MSG_KIND_CORE, MSG_SOCKET_RESULT, "0211 00000000 00000005" ADDR_V4("9c40") ADDR_V4("19fd"),
          0, "SOCKET_RESULT: SOCK_CONNECT result with error 0 needs 1 fd, got 0"},
         {MSG_KIND_CORE, MSG_SOCKET_RESULT,
@@ -193,7 +266,7 @@ static void test_dispatch_malformed(void **state)
     char err[MSG_ERR_MAX];
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        uint8_t p[256];
+        uint8_t p[512];
         long n = unit_hex(cases[i].hex, p, sizeof(p));
         assert_true(n >= 0);
         struct msg_hdr h = {cases[i].type, 0, (uint32_t)n, 77};
