@@ -11,6 +11,8 @@ PKGS=(
   openvswitch-switch openvswitch-common openvswitch-testcontroller
   tshark tcpdump iproute2 ethtool iputils-ping iperf3 nmap gnuplot-nox
   procps psmisc
+  # the QEMU test guest (scripts/guest-image, guest-boot, guest-run)
+  qemu-system-x86 linux-image-amd64 busybox-static socat cpio xz-utils
 )
 
 missing=()

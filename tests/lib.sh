@@ -77,3 +77,35 @@ t_add_host() {
 t_controller_connected() {
   [ "$(ovs-vsctl --timeout=5 get controller "$1" is_connected 2>/dev/null)" = true ]
 }
+# ---- QEMU guests (scripts/guest-image, guest-boot, guest-run; docs/monitor.md) ----
+# need_guest: SKIP unless QEMU, socat and a kernel with modules exist; then builds
+# the image (cached in build/guest) or FAILs.
+need_guest() {
+  need_cmd qemu-system-x86_64 socat busybox
+  ls /boot/vmlinuz-* >/dev/null 2>&1 ||
+    { t_skip "${T_NAME:-test}: no guest kernel in /boot (install linux-image-amd64)"; exit 0; }
+  "$VF_ROOT/scripts/guest-image" >&2 || { t_fail "${T_NAME:-test}: scripts/guest-image failed"; exit 1; }
+}
+# guest_boot RUNDIR [guest-boot options]: boots a guest; it is killed on exit.
+guest_boot() {
+  local run=$1; shift
+  t_on_exit "guest_stop $run"
+  "$VF_ROOT/scripts/guest-boot" -d "$run" "$@"
+}
+# guest_run [-t SECONDS] RUNDIR CMD...: a command in the guest; its output and status.
+guest_run() {
+  local t=()
+  [ "$1" = -t ] && { t=(-t "$2"); shift 2; }
+  local run=$1; shift
+  "$VF_ROOT/scripts/guest-run" "${t[@]}" "$run/cmd.sock" "$@"
+}
+# guest_stop RUNDIR: kills QEMU by its pid and waits until it is gone.
+guest_stop() {
+  local pid
+  pid=$(cat "$1/qemu.pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null
+  # Gone, or a zombie waiting for its reaper (QEMU daemonized: not our child).
+  t_wait_for 5 bash -c "! kill -0 $pid 2>/dev/null || [ \"\$(ps -o stat= -p $pid)\" = Z ]" ||
+    kill -9 "$pid" 2>/dev/null
+  rm -f "$1/qemu.pid"
+}
