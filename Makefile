@@ -33,7 +33,7 @@ endif
 
 # Library code: every module below src/ except the programs' own mains.
 LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof src/sbx src/brk
-LIB_DIRS += src/mon
+LIB_DIRS += src/mon src/hc
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a
@@ -47,6 +47,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 # Fuzz targets exercise the parsers of external bytes; they need no Lua.
 FUZZ_LIB_SRCS := $(foreach d,src/lib src/msg src/of10 src/pkt,$(wildcard $(d)/*.c))
+# The hypercall codec and server (not hc_mon.c: it needs libbpf).
+FUZZ_LIB_SRCS += src/hc/hc_wire.c src/hc/hc_text.c src/hc/hc_server.c
 
 # Programs: one folder each, linked against the library.
 DAEMON_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))
@@ -69,6 +71,16 @@ $(B)/visorflow-domain: $(DOMAIN_OBJS) $(LIB)
 
 $(B)/visorflowctl: $(CTL_OBJS)
 	$(CC) $(CTL_OBJS) $(LDFLAGS_ALL) -o $@
+
+# vfguest: the guest's hypercall tool, a static binary to copy into any guest.
+# It links src/hc's codec and nothing else; musl keeps it small and free of
+# glibc's static-NSS caveats (plain gcc -static when musl-gcc is missing).
+VFGUEST_CC ?= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo $(CC))
+VFGUEST_SRCS := src/vfguest/vfguest.c src/hc/hc_wire.c src/hc/hc_text.c
+$(B)/vfguest: $(VFGUEST_SRCS) src/hc/hc.h
+	@mkdir -p $(dir $@)
+	$(VFGUEST_CC) -std=gnu11 -O2 $(WARN) -Isrc -D_GNU_SOURCE -static $(VFGUEST_SRCS) -o $@
+all: $(B)/vfguest
 
 deps:
 	@bash scripts/deps.sh

@@ -13,6 +13,8 @@ PKGS=(
   procps psmisc
   # the QEMU test guest (scripts/guest-image, guest-boot, guest-run)
   qemu-system-x86 linux-image-amd64 busybox-static socat cpio xz-utils
+  # vfguest is a static musl binary
+  musl-tools python3
 )
 
 missing=()

@@ -4,6 +4,9 @@
  * from the guest and redirects passed ones to the uplink U (whose peer is on the
  * switch); tc ingress of U decides frames for the guest and redirects them to G.
  * tc egress of G guards against frames reaching the guest by any other way.
+ * Guest hypercalls (EtherType 0x88B5) are taken off G's ingress into their own
+ * ring and never forwarded; towards the guest only the monitor's marked frames
+ * of that EtherType pass (docs/hypercall.md).
  * Design, rule semantics and precedence: docs/monitor.md.
  */
 #include <linux/bpf.h>
@@ -78,6 +81,31 @@ struct {
     __uint(pinning, LIBBPF_PIN_BY_NAME);
 } mon_events SEC(".maps");
 
+/* Hypercall frames from guests, for the core: a ring of its own, so a flood of
+ * drop events cannot crowd out requests, nor requests the events. */
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, MON_HC_RING_BYTES);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+} mon_hc SEC(".maps");
+
+/* Hypercall token bucket per port, shared by all CPUs (a spin lock: hypercalls
+ * are rare and the limit must not grow with the number of CPUs a guest can
+ * send from). Datapath private; the loader never reads it. */
+struct mon_hc_tb {
+    struct bpf_spin_lock lock;
+    __u32 pad;
+    __u64 last_ns;
+    __u64 tokens; /* frames * 1e9 */
+};
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, MON_PORT_ID_MAX + 1);
+    __type(key, __u32); /* port id */
+    __type(value, struct mon_hc_tb);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+} mon_hc_tb SEC(".maps");
+
 /* Never read here: the loader's rule records, pinned beside the datapath maps so
  * that they live and die together. */
 struct {
@@ -95,7 +123,7 @@ struct {
 #define IP_MF_        0x2000
 #define IP_OFFSET_    0x1FFF
 
-enum parse_res { PARSE_IPV4, PARSE_ARP, PARSE_OTHER, PARSE_BAD };
+enum parse_res { PARSE_IPV4, PARSE_ARP, PARSE_OTHER, PARSE_BAD, PARSE_HC };
 
 struct pkt {
     __u32 saddr, daddr; /* network order */
@@ -104,6 +132,7 @@ struct pkt {
     __u8 has_ports;
     __u16 flags; /* MON_EVF_* */
     __u16 ethertype;
+    __u8 tagged; /* PARSE_HC: behind a VLAN tag (in-line or accelerated) */
 };
 
 /* Every header is copied with bpf_skb_load_bytes: it works whether or not the
@@ -128,6 +157,10 @@ static __always_inline enum parse_res parse(struct __sk_buff *skb, struct pkt *k
     }
     k->ethertype = type;
     if (type == ETH_P_ARP) return PARSE_ARP;
+    if (type == MON_HC_ETHERTYPE) { /* behind tags too: never forwarded */
+        k->tagged = off != sizeof(eth) || skb->vlan_present;
+        return PARSE_HC;
+    }
     if (type != ETH_P_IP) return PARSE_OTHER;
 
     if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip))) return PARSE_BAD; /* truncated IP header */
@@ -296,6 +329,66 @@ static __always_inline void drop_event(struct __sk_buff *skb, struct mon_pstat *
     bpf_ringbuf_submit(e, 0);
 }
 
+/* ---- hypercalls -------------------------------------------------------------------- */
+
+/* One token from the port's bucket, or 0 when the guest is over its rate. */
+static __always_inline int hc_token(__u32 port_id, const struct mon_cfg *cfg)
+{
+    struct mon_hc_tb *tb = bpf_map_lookup_elem(&mon_hc_tb, &port_id);
+    if (!tb) return 0;
+    __u64 now = bpf_ktime_get_ns(); /* no helper calls while the lock is held */
+    __u64 rate = cfg->hc_rate, cap = (__u64)cfg->hc_burst * NSEC;
+    int ok = 0;
+    bpf_spin_lock(&tb->lock);
+    __u64 dt = now > tb->last_ns ? now - tb->last_ns : 0; /* another CPU may be ahead */
+    if (dt > 60 * NSEC) dt = 60 * NSEC;
+    __u64 tokens = tb->tokens + dt * rate;
+    if (tokens > cap) tokens = cap;
+    if (now > tb->last_ns) tb->last_ns = now;
+    if (tokens >= NSEC) {
+        tokens -= NSEC;
+        ok = 1;
+    }
+    tb->tokens = tokens;
+    bpf_spin_unlock(&tb->lock);
+    return ok;
+}
+
+/* A hypercall frame from the guest on port_id: copied to the core's ring with
+ * the port id (the only identity the core will use); the caller drops it: it
+ * never reaches the switch. Oversized and over-rate frames are only counted. */
+static __always_inline void hypercall(struct __sk_buff *skb, struct mon_pstat *st,
+                                      const struct mon_cfg *cfg, __u32 port_id)
+{
+    __u32 len = skb->len;
+    if (len > MON_HC_FRAME_MAX) {
+        st->hc_oversize++;
+        return;
+    }
+    if (!hc_token(port_id, cfg)) {
+        st->hc_limited++;
+        return;
+    }
+    struct mon_hc_rec *r = bpf_ringbuf_reserve(&mon_hc, sizeof(*r), 0);
+    if (!r) {
+        st->hc_lost++;
+        return;
+    }
+    r->ts_ns = bpf_ktime_get_ns();
+    r->ifindex = skb->ifindex;
+    r->port_id = (__u16)port_id;
+    r->len = (__u16)len;
+    /* len is 14..512 (parse() read the EtherType at 12): the bound the
+     * verifier needs for the copy. */
+    if (len < ETH_HLEN || len > MON_HC_FRAME_MAX || bpf_skb_load_bytes(skb, 0, r->data, len)) {
+        bpf_ringbuf_discard(r, 0);
+        st->malformed++;
+        return;
+    }
+    bpf_ringbuf_submit(r, 0);
+    st->hc_frames++;
+}
+
 /* ---- the decision ---------------------------------------------------------------- */
 
 /* Returns 1 to drop, 0 to pass. Tiers in order of authority: the first tier
@@ -326,6 +419,24 @@ static __always_inline int decide(struct __sk_buff *skb, __u32 port_id, __u32 di
         }
         break;
     case PARSE_ARP:
+        break;
+    case PARSE_HC:
+        /* From the guest, untagged: a hypercall, before any rule. It is not a
+         * packet: no rule, pass or drop counter sees it. */
+        if (dir == MON_DIR_FROM_GUEST && !k.tagged) {
+            hypercall(skb, st, cfg, port_id);
+            return 1;
+        }
+        /* Towards the guest, the hypercall EtherType is the monitor's alone; a
+         * hypercall is never tagged. Neither is forwarded. */
+        if (dir == MON_DIR_TO_GUEST) {
+            k.flags |= MON_EVF_HC_SPOOF;
+            st->hc_spoofed += segs;
+        } else {
+            k.flags |= MON_EVF_MALFORMED;
+            st->malformed += segs;
+        }
+        drop = 1;
         break;
     case PARSE_IPV4: {
         __u64 present = *(volatile const __u64 *)&cfg->present[dir & 1];
@@ -360,6 +471,14 @@ static __always_inline int decide(struct __sk_buff *skb, __u32 port_id, __u32 di
     return 0;
 }
 
+/* The untagged EtherType in the data, or 0. */
+static __always_inline __u16 l2_type(struct __sk_buff *skb)
+{
+    __be16 t;
+    if (skb->vlan_present || bpf_skb_load_bytes(skb, 12, &t, sizeof(t))) return 0;
+    return bpf_ntohs(t);
+}
+
 /* tc ingress of G (frames from the guest) and of U (frames for the guest). */
 SEC("tc")
 int mon_ingress(struct __sk_buff *skb)
@@ -369,6 +488,23 @@ int mon_ingress(struct __sk_buff *skb)
     if (!p) return TC_ACT_SHOT; /* attached but unknown: fail closed */
     if (decide(skb, p->port_id, p->dir, p->flags)) return TC_ACT_SHOT;
     return bpf_redirect(p->peer_ifindex, 0);
+}
+
+/* The monitor's own frame to the guest: hypercall EtherType, untagged, and the
+ * mark its packet socket puts on every frame (SO_MARK, which takes CAP_NET_RAW
+ * or CAP_NET_ADMIN in the host's namespace: no guest and nothing from the
+ * switch has a say in skb->mark here). Anything else of that EtherType is
+ * dropped by decide(). The limits of this: docs/hypercall.md. */
+static __always_inline int monitor_frame(struct __sk_buff *skb, __u32 port_id)
+{
+    __u32 zero = 0;
+    const struct mon_cfg *cfg = bpf_map_lookup_elem(&mon_cfg, &zero);
+    if (!cfg || !cfg->hc_mark || skb->mark != cfg->hc_mark || skb->len > MON_HC_FRAME_MAX ||
+        l2_type(skb) != MON_HC_ETHERTYPE)
+        return 0;
+    struct mon_pstat *st = bpf_map_lookup_elem(&mon_pstats, &port_id);
+    if (st) st->hc_sent++;
+    return 1;
 }
 
 /* tc egress of G: frames redirected from U were decided there; anything else
@@ -381,5 +517,6 @@ int mon_guard(struct __sk_buff *skb)
     const struct mon_port *p = bpf_map_lookup_elem(&mon_ports, &ifindex);
     if (!p) return TC_ACT_SHOT;
     if (skb->ingress_ifindex == p->peer_ifindex) return TC_ACT_OK;
+    if (monitor_frame(skb, p->port_id)) return TC_ACT_OK;
     return decide(skb, p->port_id, MON_DIR_TO_GUEST, p->flags) ? TC_ACT_SHOT : TC_ACT_OK;
 }

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define MON_LAYOUT_VERSION 1u
+#define MON_LAYOUT_VERSION 2u /* 2: hypercalls (mon_hc ring, counters, config) */
 
 /* Limits. Rule ids are 1..MON_RULES_MAX-1 and index the counter array. */
 #define MON_RULES_MAX    131072u
@@ -17,6 +17,14 @@
 #define MON_PORT_ID_MAX  4095u                /* guest port ids 1..4095; 0 = all */
 #define MON_PORTS_MAX    8192u                /* ifindex entries: two per port */
 #define MON_EVENTS_BYTES (256u * 1024u)       /* ring buffer size */
+
+/* Guest hypercalls (docs/hypercall.md): frames of this EtherType from a guest
+ * are copied to their own ring and never forwarded; towards a guest only the
+ * monitor's own (marked) frames pass. Must agree with src/hc/hc.h. */
+#define MON_HC_ETHERTYPE    0x88B5u
+#define MON_HC_FRAME_MAX    512u           /* longer hypercall frames: dropped */
+#define MON_HC_RING_BYTES   (256u * 1024u) /* ~490 frames */
+#define MON_HC_MARK_DEFAULT 0x56464843u    /* "VFHC": skb->mark of the monitor's replies */
 
 /* Direction of a packet, relative to the guest. */
 #define MON_DIR_FROM_GUEST 0u
@@ -105,13 +113,19 @@ _Static_assert(sizeof(struct mon_port) == 8, "mon_port layout");
 struct mon_pstat {
     __u64 pass_pkts[2], pass_bytes[2]; /* by MON_DIR_* */
     __u64 drop_pkts[2], drop_bytes[2];
-    __u64 malformed;  /* dropped as malformed (also in drop_*) */
-    __u64 ev_sent;    /* drop events written to the ring */
-    __u64 ev_limited; /* drop events suppressed by the rate limit */
-    __u64 ev_lost;    /* drop events lost: ring full */
-    __u64 tb_last_ns; /* token bucket: last refill (datapath private) */
-    __u64 tb_tokens;  /* token bucket: tokens * 1e9 (datapath private) */
-    __u64 tb_limited; /* suppressed since the last event (datapath private) */
+    __u64 malformed;   /* dropped as malformed (also in drop_*) */
+    __u64 ev_sent;     /* drop events written to the ring */
+    __u64 ev_limited;  /* drop events suppressed by the rate limit */
+    __u64 ev_lost;     /* drop events lost: ring full */
+    __u64 tb_last_ns;  /* token bucket: last refill (datapath private) */
+    __u64 tb_tokens;   /* token bucket: tokens * 1e9 (datapath private) */
+    __u64 tb_limited;  /* suppressed since the last event (datapath private) */
+    __u64 hc_frames;   /* hypercall frames from the guest queued for the core */
+    __u64 hc_oversize; /* hypercall frames over MON_HC_FRAME_MAX: dropped */
+    __u64 hc_limited;  /* hypercall frames over the port's rate: dropped */
+    __u64 hc_lost;     /* hypercall frames dropped: ring full */
+    __u64 hc_spoofed;  /* hypercall-EtherType frames towards the guest not from the monitor */
+    __u64 hc_sent;     /* the monitor's own frames let through to the guest */
 };
 
 /* Global configuration: one mmap-able array entry, updated with atomic stores
@@ -122,6 +136,10 @@ struct mon_cfg {
     __u32 ev_rate;    /* drop events per second per port per CPU */
     __u32 ev_burst;   /* bucket depth, events */
     __u32 pad;
+    __u32 hc_rate;  /* hypercall frames per second per port */
+    __u32 hc_burst; /* bucket depth, frames */
+    __u32 hc_mark;  /* skb->mark the guard requires of the monitor's frames */
+    __u32 pad2;
 };
 
 /* Drop event (ring buffer record). */
@@ -129,6 +147,7 @@ struct mon_cfg {
 #define MON_EVF_MALFORMED 0x01u /* no rule: the packet was malformed */
 #define MON_EVF_FRAGMENT  0x02u /* a non-first fragment (no ports) */
 #define MON_EVF_NON_IP    0x04u /* EtherType refused on an IPv4-only port */
+#define MON_EVF_HC_SPOOF  0x08u /* hypercall EtherType towards the guest, not the monitor's */
 struct mon_event {
     __u64 ts_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
     __u32 type;    /* MON_EV_* */
@@ -145,6 +164,17 @@ struct mon_event {
     __u32 pad;
 };
 _Static_assert(sizeof(struct mon_event) == 48, "mon_event layout");
+
+/* A hypercall frame from a guest (mon_hc ring record). The port id is where
+ * the frame arrived: the requester's only identity. */
+struct mon_hc_rec {
+    __u64 ts_ns;   /* bpf_ktime_get_ns() */
+    __u32 ifindex; /* G, the guest's host-side port */
+    __u16 port_id;
+    __u16 len; /* bytes in data, 14..MON_HC_FRAME_MAX */
+    __u8 data[MON_HC_FRAME_MAX];
+};
+_Static_assert(sizeof(struct mon_hc_rec) == 16 + MON_HC_FRAME_MAX, "mon_hc_rec layout");
 
 /* Rule record (userspace-only map, pinned with the rest): the whole rule and
  * its owner, so a restarted loader rebuilds its table from the pins alone. */

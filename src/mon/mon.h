@@ -120,6 +120,11 @@ struct mon_port_info {
         uint64_t pass_pkts, pass_bytes, drop_pkts, drop_bytes;
     } dir[2]; /* [0] from the guest, [1] to the guest */
     uint64_t malformed, ev_sent, ev_limited, ev_lost;
+    /* Hypercalls (docs/hypercall.md): frames queued for the core; dropped as
+     * oversized, over the rate, or for a full ring; frames of the hypercall
+     * EtherType towards the guest that were not the monitor's (dropped); the
+     * monitor's frames let through. */
+    uint64_t hc_frames, hc_oversize, hc_limited, hc_lost, hc_spoofed, hc_sent;
 };
 int mon_port_stats(struct mon *m, uint16_t port_id, struct mon_port_info *out);
 typedef int (*mon_port_cb)(const struct mon_port_info *pi, void *ctx);
@@ -130,6 +135,7 @@ int mon_port_list(struct mon *m, mon_port_cb cb, void *ctx);
 #define MON_DROP_MALFORMED 0x01u /* no rule: malformed packet */
 #define MON_DROP_FRAGMENT  0x02u /* a non-first fragment (no ports) */
 #define MON_DROP_NON_IP    0x04u /* EtherType refused on an IPv4-only port */
+#define MON_DROP_HC_SPOOF  0x08u /* hypercall EtherType towards a guest, not the monitor's */
 
 struct mon_drop {
     uint64_t ts_ns;   /* CLOCK_MONOTONIC */
@@ -152,6 +158,40 @@ int mon_events_poll(struct mon *m, mon_drop_cb cb, void *ctx, int timeout_ms);
 int mon_events_fd(struct mon *m);
 /* Event rate limit per port and CPU (default 100/s, burst 20). */
 int mon_events_rate(struct mon *m, uint32_t per_sec, uint32_t burst);
+
+/* ---- guest hypercalls (docs/hypercall.md) ------------------------------------------- */
+
+#define MON_HC_ETHER_TYPE 0x88B5u /* frames of this EtherType from a guest are hypercalls */
+#define MON_HC_FRAME_LEN  512u    /* longest hypercall frame, both directions */
+
+/* A hypercall frame from a guest, as the datapath took it off the guest port.
+ * port_id is the identity of the requester; nothing in bytes is. */
+struct mon_hc_frame {
+    uint64_t ts_ns; /* CLOCK_MONOTONIC */
+    uint16_t port_id;
+    int ifindex;          /* the guest-side port G */
+    const uint8_t *bytes; /* the whole frame from the Ethernet header; valid during the callback */
+    size_t len;
+};
+typedef void (*mon_hc_cb)(const struct mon_hc_frame *f, void *ctx);
+/* Waits up to timeout_ms (0: no wait, -1: forever) and delivers what is in the
+ * hypercall ring; returns the number of frames or -errno. One reader. */
+int mon_hc_poll(struct mon *m, mon_hc_cb cb, void *ctx, int timeout_ms);
+/* A descriptor that becomes readable when hypercall frames wait. */
+int mon_hc_fd(struct mon *m);
+/* Hypercall frames per second and burst per port, all CPUs together
+ * (default 50/s, burst 20); 1..1000000 each. */
+int mon_hc_rate(struct mon *m, uint32_t per_sec, uint32_t burst);
+/* The mark the guard requires on the monitor's frames to a guest (default
+ * 0x56464843, "VFHC"; not 0). Set it before mon_hc_send_open. */
+int mon_hc_mark(struct mon *m, uint32_t mark);
+/* Opens the socket mon_hc_send writes with: AF_PACKET with SO_MARK set, which
+ * needs CAP_NET_RAW now (SO_MARK: CAP_NET_RAW or CAP_NET_ADMIN) and no
+ * capability afterwards: call it before dropping them. Idempotent. */
+int mon_hc_send_open(struct mon *m);
+/* Writes one frame of the hypercall EtherType (at most MON_HC_FRAME_LEN bytes)
+ * onto guest port port_id, towards the guest. */
+int mon_hc_send(struct mon *m, uint16_t port_id, const uint8_t *frame, size_t len);
 
 /* ---- for tests --------------------------------------------------------------------- */
 

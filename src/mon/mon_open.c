@@ -26,8 +26,8 @@
 #define BPFFS_ROOT "/sys/fs/bpf"
 
 static const char *const map_names[] = {
-    "mon_ports",  "mon_exact", "mon_prefix", "mon_counters",
-    "mon_pstats", "mon_cfg",   "mon_events", "mon_rules",
+    "mon_ports", "mon_exact",  "mon_prefix", "mon_counters", "mon_pstats",
+    "mon_cfg",   "mon_events", "mon_rules",  "mon_hc",       "mon_hc_tb",
 };
 static const char *const prog_pins[] = {"prog_ingress", "prog_guard"};
 static const char *const prog_names[] = {"mon_ingress", "mon_guard"};
@@ -67,8 +67,8 @@ const void *mon_zeros(struct mon *m, size_t vsize)
 
 static int *map_fd_slot(struct mon *m, size_t i)
 {
-    int *slots[] = {&m->fd_ports,  &m->fd_exact, &m->fd_prefix, &m->fd_counters,
-                    &m->fd_pstats, &m->fd_cfg,   &m->fd_events, &m->fd_rules};
+    int *slots[] = {&m->fd_ports, &m->fd_exact,  &m->fd_prefix, &m->fd_counters, &m->fd_pstats,
+                    &m->fd_cfg,   &m->fd_events, &m->fd_rules,  &m->fd_hc,       &m->fd_hc_tb};
     return slots[i];
 }
 
@@ -218,6 +218,9 @@ static int map_cfg(struct mon *m)
     if (layout == 0 && !ro) { /* freshly created */
         m->cfg->ev_rate = 100;
         m->cfg->ev_burst = 20;
+        m->cfg->hc_rate = 50;
+        m->cfg->hc_burst = 20;
+        m->cfg->hc_mark = MON_HC_MARK_DEFAULT;
         __atomic_store_n(&m->cfg->layout, MON_LAYOUT_VERSION, __ATOMIC_RELEASE);
         layout = MON_LAYOUT_VERSION;
     }
@@ -233,7 +236,7 @@ static struct mon *mon_new(void)
 {
     struct mon *m = calloc(1, sizeof(*m));
     if (!m) return NULL;
-    m->lock_fd = m->fd_ingress = m->fd_guard = -1;
+    m->lock_fd = m->fd_ingress = m->fd_guard = m->hc_sock = -1;
     for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++)
         *map_fd_slot(m, i) = -1;
     m->next_id = 1;
@@ -285,6 +288,8 @@ void mon_close(struct mon *m)
 {
     if (!m) return;
     if (m->rb) ring_buffer__free(m->rb);
+    if (m->hc_rb) ring_buffer__free(m->hc_rb);
+    if (m->hc_sock >= 0) close(m->hc_sock);
     if (m->cfg) munmap(m->cfg, (size_t)sysconf(_SC_PAGESIZE));
     if (m->fd_ingress >= 0) close(m->fd_ingress);
     if (m->fd_guard >= 0) close(m->fd_guard);

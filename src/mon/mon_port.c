@@ -47,6 +47,14 @@ static int find_pair(struct mon *m, uint16_t port_id, struct pair *pp)
     return pp->g || pp->u ? 0 : -ENOENT;
 }
 
+int mon_port_guest_ifindex(struct mon *m, uint16_t port_id, uint32_t *ifindex)
+{
+    struct pair pp;
+    if (find_pair(m, port_id, &pp) || !pp.g) return -ENOENT;
+    *ifindex = pp.g;
+    return 0;
+}
+
 int mon_port_ids(struct mon *m, uint16_t *ids, size_t cap)
 {
     uint8_t seen[MON_PORT_ID_MAX + 1] = {0};
@@ -278,6 +286,12 @@ static void sum_pstat(struct mon *m, uint16_t port_id, struct mon_port_info *pi)
         pi->ev_sent += v[c].ev_sent;
         pi->ev_limited += v[c].ev_limited;
         pi->ev_lost += v[c].ev_lost;
+        pi->hc_frames += v[c].hc_frames;
+        pi->hc_oversize += v[c].hc_oversize;
+        pi->hc_limited += v[c].hc_limited;
+        pi->hc_lost += v[c].hc_lost;
+        pi->hc_spoofed += v[c].hc_spoofed;
+        pi->hc_sent += v[c].hc_sent;
     }
     free(v);
 }

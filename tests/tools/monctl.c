@@ -6,7 +6,8 @@
  *     attach G U|auto [PEER] PORTID [ipv4-only]   detach PORTID
  *     add RULE...             del ID            list [nocounters]
  *     stats [PORTID]          events [COUNT [SECONDS]]
- *     rate PER_SEC BURST      gen N [SEED]      flush      destroy
+ *     rate PER_SEC BURST      hcrate PER_SEC BURST
+ *     gen N [SEED]            flush             destroy
  * RULE is mon_rule_parse's text form, e.g. "drop 10.0.0.2 port 5001 dir from-guest".
  * OWNER defaults to admin. Exit status: 0 ok, 1 failure, 2 usage.
  */
@@ -31,11 +32,11 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: monctl [-d PINDIR] [-o OWNER] COMMAND ...\n"
-            "  attach G U|auto [PEER] PORTID [ipv4-only] | detach PORTID\n"
-            "  add RULE... | del ID | list [nocounters] | stats [PORTID]\n"
-            "  events [COUNT [SECONDS]] | rate PER_SEC BURST | gen N [SEED] | flush | destroy\n");
+    fprintf(stderr, "usage: monctl [-d PINDIR] [-o OWNER] COMMAND ...\n"
+                    "  attach G U|auto [PEER] PORTID [ipv4-only] | detach PORTID\n"
+                    "  add RULE... | del ID | list [nocounters] | stats [PORTID]\n"
+                    "  events [COUNT [SECONDS]] | rate PER_SEC BURST | hcrate PER_SEC BURST\n"
+                    "  gen N [SEED] | flush | destroy\n");
     return 2;
 }
 
@@ -77,6 +78,10 @@ static int print_port(const struct mon_port_info *pi, void *ctx)
     printf("  malformed %llu, events sent %llu limited %llu lost %llu\n",
            (unsigned long long)pi->malformed, (unsigned long long)pi->ev_sent,
            (unsigned long long)pi->ev_limited, (unsigned long long)pi->ev_lost);
+    printf("  hypercalls %llu, oversize %llu, limited %llu, lost %llu, spoofed %llu, sent %llu\n",
+           (unsigned long long)pi->hc_frames, (unsigned long long)pi->hc_oversize,
+           (unsigned long long)pi->hc_limited, (unsigned long long)pi->hc_lost,
+           (unsigned long long)pi->hc_spoofed, (unsigned long long)pi->hc_sent);
     return 0;
 }
 
@@ -216,6 +221,9 @@ static int run(struct mon *m, int argc, char **argv)
     if (!strcmp(c, "rate") && argc == 2)
         return mon_events_rate(m, (uint32_t)num(argv[0]), (uint32_t)num(argv[1])) ? fail(m, "rate")
                                                                                   : 0;
+    if (!strcmp(c, "hcrate") && argc == 2)
+        return mon_hc_rate(m, (uint32_t)num(argv[0]), (uint32_t)num(argv[1])) ? fail(m, "hcrate")
+                                                                              : 0;
     if (!strcmp(c, "gen") && argc >= 1)
         return cmd_gen(m, num(argv[0]), argc > 1 ? num(argv[1]) : 1);
     if (!strcmp(c, "flush")) return cmd_flush(m);

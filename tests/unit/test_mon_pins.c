@@ -172,9 +172,9 @@ static void test_refuses_other_layout(void **state)
     assert_int_equal(mon_open(&m, mh_pin, 0, err, sizeof(err)), -EPROTO);
     char want[MON_ERR_LEN];
     snprintf(want, sizeof(want),
-             "the monitor pinned at %s has layout 99, this library 1: remove it (monctl "
+             "the monitor pinned at %s has layout 99, this library %u: remove it (monctl "
              "destroy) and attach again",
-             mh_pin);
+             mh_pin, MON_LAYOUT_VERSION);
     assert_string_equal(err, want);
     cfg->layout = MON_LAYOUT_VERSION;
     munmap(cfg, 4096);
