@@ -12,7 +12,7 @@ CC := gcc
 endif
 FUZZ_CC ?= clang
 
-PKGS := lua5.4 cmocka libseccomp libbpf
+PKGS := lua5.4 cmocka libseccomp libbpf libssl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -33,7 +33,7 @@ endif
 
 # Library code: every module below src/ except the programs' own mains.
 LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof src/sbx src/brk
-LIB_DIRS += src/mon src/hc
+LIB_DIRS += src/mon src/hc src/tls
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a

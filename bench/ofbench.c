@@ -20,7 +20,8 @@
  * One thread, one epoll set, level-triggered. Per switch: one read per wakeup,
  * every whole message handled from the read buffer, new PACKET_INs appended
  * to one write buffer and sent with one send(). Nothing is allocated after
- * start.
+ * start (but by OpenSSL, with --tls: then every switch does a TLS 1.3
+ * handshake with a client certificate first, bench/ofbench_tls.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -37,6 +38,7 @@
 #include "bench/ofbench.h"
 #include "lib/be.h"
 #include "lib/sock.h"
+#include "tls/tls.h"
 
 #define MAX_EVENTS     64
 #define TICK_MS        10  /* stall checks and reconnects, at most this late */
@@ -75,6 +77,8 @@ static void usage(FILE *f)
                "  -d, --dpid-base N    datapath id of the first switch (1)\n"
                "      --validate       decode every controller message with the of10 codec\n"
                "  -q, --quiet          print only the RESULT line\n"
+               "      --tls CERT,KEY,CA  speak TLS 1.3 with this client certificate and key,\n"
+               "                       verifying the controller against CA (PEM files)\n"
                "Exit: 0 ok, 1 connection/handshake failure or no answer at all, 2 usage.\n");
 }
 
@@ -95,7 +99,7 @@ static unsigned long long num_arg(const char *name, const char *v, unsigned long
 
 static void parse_opts(struct ofb_opts *o, int argc, char **argv)
 {
-    enum { O_MODE = 256, O_LEARN_WIN, O_NO_LEARN, O_STALL, O_CONNECT, O_VALIDATE };
+    enum { O_MODE = 256, O_LEARN_WIN, O_NO_LEARN, O_STALL, O_CONNECT, O_VALIDATE, O_TLS };
     static const struct option lo[] = {{"switches", 1, 0, 's'},
                                        {"macs", 1, 0, 'M'},
                                        {"ports", 1, 0, 'p'},
@@ -112,6 +116,7 @@ static void parse_opts(struct ofb_opts *o, int argc, char **argv)
                                        {"connect-timeout", 1, 0, O_CONNECT},
                                        {"dpid-base", 1, 0, 'd'},
                                        {"validate", 0, 0, O_VALIDATE},
+                                       {"tls", 1, 0, O_TLS},
                                        {"quiet", 0, 0, 'q'},
                                        {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -186,6 +191,9 @@ static void parse_opts(struct ofb_opts *o, int argc, char **argv)
         case O_VALIDATE:
             o->validate = true;
             break;
+        case O_TLS:
+            o->tls = optarg;
+            break;
         case 'q':
             o->quiet = true;
             break;
@@ -215,6 +223,8 @@ static void sw_dead(struct ofb_sw *s, const char *why)
     if (s->state == SW_DEAD) return;
     fprintf(stderr, "ofbench: switch %u: %s\n", s->idx, why);
     if (s->state == SW_READY) s->b->ready--;
+    tls_conn_free(s->tls);
+    s->tls = NULL;
     if (s->fd >= 0) close(s->fd); /* also leaves the epoll set */
     s->fd = -1;
     s->state = SW_DEAD;
@@ -260,6 +270,8 @@ static void sw_connect(struct ofb_sw *s)
     s->rlen = s->woff = s->wlen = 0;
 }
 
+static void sw_tls(struct ofb_sw *s);
+
 /* The connect finished: send HELLO; a refusal (controller not listening yet)
  * is retried until --connect-timeout. */
 static void sw_connected(struct ofb_sw *s)
@@ -277,16 +289,56 @@ static void sw_connected(struct ofb_sw *s)
         sw_dead(s, strerror(e));
         return;
     }
+    if (s->b->tls) {
+        s->tls = tls_conn_new(s->b->tls, s->fd);
+        if (!s->tls) {
+            sw_dead(s, "out of memory for TLS");
+            return;
+        }
+        s->state = SW_TLS;
+        sw_tls(s); /* the ClientHello: a client speaks first */
+        return;
+    }
     s->state = SW_HANDSHAKE;
     s->want_out = true;
     sw_watch(s, EPOLLIN | EPOLLOUT);
     ofb_sw_hello(s);
 }
 
+/* One step of the TLS handshake; OpenFlow starts when it is done. */
+static void sw_tls(struct ofb_sw *s)
+{
+    int r = tls_conn_handshake(s->tls);
+    if (r == TLS_ERR) {
+        char why[TLS_ERR_MAX + 16];
+        snprintf(why, sizeof(why), "TLS: %s", tls_conn_error(s->tls));
+        sw_dead(s, why);
+    } else if (r == TLS_AGAIN) {
+        sw_watch(s, EPOLLIN | (tls_conn_staged(s->tls) ? EPOLLOUT : 0));
+    } else {
+        if (s->idx == 0 && !s->b->o.quiet) {
+            char d[256];
+            tls_conn_describe(s->tls, d, sizeof(d));
+            printf("tls: %s\n", d);
+        }
+        s->state = SW_HANDSHAKE;
+        s->want_out = true;
+        sw_watch(s, EPOLLIN | EPOLLOUT);
+        ofb_sw_hello(s);
+    }
+}
+
 static void sw_flush(struct ofb_sw *s)
 {
-    while (s->woff < s->wlen) {
-        ssize_t n = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff, MSG_NOSIGNAL);
+    while (s->woff < s->wlen || ofb_io_staged(s)) {
+        if (s->woff == s->wlen) { /* TLS: only ciphertext is left */
+            if (tls_conn_flush(s->tls) < 0) {
+                sw_dead(s, strerror(errno));
+                return;
+            }
+            break;
+        }
+        ssize_t n = ofb_io_write(s, s->wbuf + s->woff, s->wlen - s->woff);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) break;
@@ -298,7 +350,7 @@ static void sw_flush(struct ofb_sw *s)
     if (s->woff == s->wlen) s->woff = s->wlen = 0;
     /* EPOLLOUT only while bytes wait: an epoll_ctl per backlog episode, not
      * per message. */
-    bool want = s->wlen != 0;
+    bool want = s->wlen != 0 || ofb_io_staged(s);
     if (want != s->want_out) {
         s->want_out = want;
         sw_watch(s, EPOLLIN | (want ? EPOLLOUT : 0));
@@ -364,14 +416,34 @@ void ofb_answer(struct ofb_sw *s, uint32_t buffer_id)
     }
 }
 
-/* One read, then every whole message in the buffer. False: connection gone. */
+/* One read, then every whole message in the buffer (with TLS: again while
+ * decrypted bytes wait inside, which no event would announce). False:
+ * connection gone. */
+static int sw_read1(struct ofb_sw *s);
+
 static bool sw_read(struct ofb_sw *s)
 {
-    ssize_t n = read(s->fd, s->rbuf + s->rlen, OFB_RBUF - s->rlen);
+    int r;
+    do
+        r = sw_read1(s);
+    while (r > 0 && ofb_io_buffered(s));
+    return r >= 0;
+}
+
+/* 1 read something, 0 nothing there, -1 the connection is gone. */
+static int sw_read1(struct ofb_sw *s)
+{
+    ssize_t n = ofb_io_read(s, s->rbuf + s->rlen, OFB_RBUF - s->rlen);
     if (n <= 0) {
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
-        sw_dead(s, n == 0 ? "controller closed the connection" : strerror(errno));
-        return false;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+        char why[TLS_ERR_MAX + 16];
+        if (n < 0 && errno == EPROTO && s->tls)
+            snprintf(why, sizeof(why), "TLS: %s", tls_conn_error(s->tls));
+        else
+            snprintf(why, sizeof(why), "%s",
+                     n == 0 ? "controller closed the connection" : strerror(errno));
+        sw_dead(s, why);
+        return -1;
     }
     s->b->now_ns = ofb_now_ns();
     s->rlen += (size_t)n;
@@ -381,13 +453,13 @@ static bool sw_read(struct ofb_sw *s)
         size_t len = be_get16(p + 2);
         if (len < OFP10_HEADER_LEN) {
             sw_dead(s, "message length below 8 from the controller");
-            return false;
+            return -1;
         }
         if (len > s->rlen - off) break;
         if (!ofb_sw_input(s, p, len)) {
             sw_flush(s); /* the ERROR, best effort */
             sw_dead(s, "protocol error");
-            return false;
+            return -1;
         }
         off += len;
     }
@@ -395,13 +467,15 @@ static bool sw_read(struct ofb_sw *s)
         memmove(s->rbuf, s->rbuf + off, s->rlen - off);
         s->rlen -= off;
     }
-    return true;
+    return 1;
 }
 
 static void sw_event(struct ofb_sw *s, uint32_t ev)
 {
     if (s->state == SW_CONNECTING) {
         sw_connected(s);
+    } else if (s->state == SW_TLS) {
+        sw_tls(s);
     } else if (s->state == SW_HANDSHAKE || s->state == SW_READY) {
         if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !sw_read(s)) return;
         if (s->state == SW_HANDSHAKE && s->got_hello && s->features_sent && !s->probe_xid)
@@ -486,8 +560,8 @@ static void kick_all(struct ofb *b)
 
 static const char *state_name(enum ofb_state st)
 {
-    static const char *const n[] = {"waiting to reconnect", "connecting", "in handshake", "ready",
-                                    "dead"};
+    static const char *const n[] = {"waiting to reconnect", "connecting", "in TLS handshake",
+                                    "in handshake",         "ready",      "dead"};
     return n[st];
 }
 
@@ -698,12 +772,14 @@ static void teardown(struct ofb *b)
 {
     for (unsigned i = 0; i < b->o.switches; i++) {
         struct ofb_sw *s = &b->sw[i];
+        tls_conn_free(s->tls);
         if (s->fd >= 0) close(s->fd);
         free(s->rbuf);
         free(s->wbuf);
         free(s->pending);
     }
     close(b->ep);
+    tls_ctx_free(b->tls);
     free(b->sw);
     free(b);
 }
@@ -715,13 +791,14 @@ int main(int argc, char **argv)
     parse_opts(&o, argc, argv);
     if (o.learn_win > o.cap && o.mode == OFB_THROUGHPUT) o.learn_win = o.cap;
     struct ofb *b = setup(&o);
+    if (o.tls) b->tls = ofb_tls_ctx(o.tls);
     if (!o.quiet) {
         printf("ofbench: %s mode, %u switches x %u MACs (%u ports), %u loops x %u ms "
                "(%u warmup)",
                o.mode == OFB_LATENCY ? "latency" : "throughput", o.switches, o.macs, o.ports,
                o.loops, o.loop_ms, o.warmup);
         if (o.mode == OFB_THROUGHPUT) printf(", cap %u/switch", o.cap);
-        printf(" -> %s\n", o.addr);
+        printf(" -> %s%s\n", o.tls ? "tls:" : "", o.addr);
         fflush(stdout);
     }
     handshake(b);

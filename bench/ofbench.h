@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "of10/of10.h"
 
@@ -40,7 +41,7 @@
 
 enum ofb_mode { OFB_LATENCY, OFB_THROUGHPUT };
 enum ofb_phase { OFB_HANDSHAKE, OFB_LEARN, OFB_MEASURE, OFB_DONE };
-enum ofb_state { SW_IDLE, SW_CONNECTING, SW_HANDSHAKE, SW_READY, SW_DEAD };
+enum ofb_state { SW_IDLE, SW_CONNECTING, SW_TLS, SW_HANDSHAKE, SW_READY, SW_DEAD };
 
 struct ofb_opts {
     const char *addr;
@@ -54,6 +55,7 @@ struct ofb_opts {
     uint64_t dpid_base;
     enum ofb_mode mode;
     bool learn, validate, quiet;
+    const char *tls; /* "CERT,KEY,CA": connect with TLS (bench/ofbench_tls.c) */
 };
 
 /* Counters of one switch for the current loop; summed and reset at each loop
@@ -70,10 +72,14 @@ struct ofb_counts {
 
 struct ofb;
 
+struct tls_ctx;
+struct tls_conn;
+
 struct ofb_sw {
     struct ofb *b;
     unsigned idx;
     int fd;
+    struct tls_conn *tls; /* --tls: the connection's TLS state */
     enum ofb_state state;
     bool got_hello, features_sent, want_out;
     uint32_t probe_xid; /* ECHO_REQUEST that closes the handshake */
@@ -105,6 +111,7 @@ struct ofb_sw {
 
 struct ofb {
     struct ofb_opts o;
+    struct tls_ctx *tls; /* --tls */
     struct ofb_sw *sw;
     int ep;
     enum ofb_phase phase;
@@ -134,6 +141,20 @@ void ofb_sw_hello(struct ofb_sw *s);
  * handles one connection's messages in order, so by then it has processed
  * the FEATURES_REPLY and whatever it sends on connect. */
 void ofb_sw_probe(struct ofb_sw *s);
+
+/* ---- ofbench_tls.c ----------------------------------------------------------- */
+
+/* The client context from "CERT,KEY,CA" (PEM files; CA: what the controller's
+ * certificate must chain to). Exits 2 with a message on any error. */
+struct tls_ctx *ofb_tls_ctx(const char *spec);
+/* I/O of one switch: plain socket or TLS, with read(2)/send(2) semantics
+ * (-1 and errno EAGAIN when nothing can move now). */
+ssize_t ofb_io_read(struct ofb_sw *s, void *p, size_t n);
+ssize_t ofb_io_write(struct ofb_sw *s, const void *p, size_t n);
+/* TLS: decrypted bytes wait inside (no socket event will tell), or
+ * ciphertext waits for the socket. */
+bool ofb_io_buffered(const struct ofb_sw *s);
+bool ofb_io_staged(const struct ofb_sw *s);
 
 /* ---- ofbench.c --------------------------------------------------------------- */
 

@@ -9,6 +9,7 @@ PKGS=(
   liblua5.4-dev lua5.4 libseccomp-dev libssl-dev libcmocka-dev
   libbpf-dev libelf-dev zlib1g-dev
   openvswitch-switch openvswitch-common openvswitch-testcontroller
+  openvswitch-pki openssl
   tshark tcpdump iproute2 ethtool iputils-ping iperf3 nmap gnuplot-nox
   procps psmisc
   # the QEMU test guest (scripts/guest-image, guest-boot, guest-run)

@@ -21,6 +21,7 @@
 #include "mon/mon.h"
 #include "msg/msg.h"
 #include "sbx/sbx.h"
+#include "tls/tls.h"
 
 #define VFD_MAX_LISTEN        8
 #define VFD_MAX_APPS          32
@@ -94,6 +95,11 @@ struct vfd_config {
     struct conf conf; /* the parsed file; the fields below point into it */
     const char *listen[VFD_MAX_LISTEN];
     size_t n_listen;
+    /* listen[i] is as written ("ssl:ADDR", "tcp:ADDR", "ADDR"), listen_addr[i]
+     * the ADDR past the scheme, listen_tls[i] whether it was ssl: */
+    const char *listen_addr[VFD_MAX_LISTEN];
+    int listen_tls[VFD_MAX_LISTEN];
+    struct tls_conf tls; /* key material for the ssl: listeners (src/tls/tls_conf.c) */
     /* [controller] numbers, already checked, passed to the of domain as
      * CONFIG entries "of.KEY" (the domain maps them to its engine) */
     struct {

@@ -3,7 +3,9 @@
  * section and key is checked against the lists below, so a typo is an error
  * naming file:line rather than a setting silently ignored. The controller's
  * numbers are checked here and travel to the of domain as CONFIG entries;
- * [domain.NAME] sections are vfd_config_dom.c's, [monitor] vfd_config_mon.c's.
+ * [domain.NAME] sections are vfd_config_dom.c's, [monitor] vfd_config_mon.c's;
+ * the tls_* keys and the PEM files they name are src/tls/tls_conf.c's (read
+ * and checked here, at start-up, sent to the of domain as TLS_CONFIG).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,12 @@ static const char *const vfd_controller_keys[] = {"listen",
                                                   "app_dir",
                                                   "lua_memory",
                                                   "lua_budget",
+                                                  "tls_key",
+                                                  "tls_cert",
+                                                  "tls_ca",
+                                                  "tls_min_version",
+                                                  "tls_ciphers",
+                                                  "tls_ciphersuites",
                                                   NULL};
 static const char *const vfd_daemon_keys[] = {"control", "record_dir", "log_level", "log_target",
                                               NULL};
@@ -212,6 +220,7 @@ static int interpret(struct vfd_config *cfg, const char *self, char *err, size_t
     if (conf_check(c, vfd_sections, "controller", vfd_controller_keys, err, errcap) != 0 ||
         conf_check(c, NULL, "daemon", vfd_daemon_keys, err, errcap) != 0)
         return -1;
+    unsigned tls_line = 0;
     for (size_t i = 0; i < c->n; i++) {
         if (strcmp(c->v[i].section, "controller") != 0 || strcmp(c->v[i].key, "listen") != 0)
             continue;
@@ -220,9 +229,24 @@ static int interpret(struct vfd_config *cfg, const char *self, char *err, size_t
                      VFD_MAX_LISTEN);
             return -1;
         }
+        const char *addr;
+        int tls = tls_listen_scheme(c->v[i].value, &addr);
+        if (tls < 0) {
+            snprintf(err, errcap, "%s:%u: listen: '%s': unknown scheme (ssl:, tcp: or none)",
+                     c->origin, c->v[i].line, c->v[i].value);
+            return -1;
+        }
+        if (tls && !tls_line) tls_line = c->v[i].line;
+        cfg->listen_tls[cfg->n_listen] = tls;
+        cfg->listen_addr[cfg->n_listen] = addr;
         cfg->listen[cfg->n_listen++] = c->v[i].value;
     }
-    if (cfg->n_listen == 0) cfg->listen[cfg->n_listen++] = "127.0.0.1:6653";
+    if (cfg->n_listen == 0) {
+        cfg->listen_addr[cfg->n_listen] = "127.0.0.1:6653";
+        cfg->listen[cfg->n_listen++] = "127.0.0.1:6653";
+    }
+    if (tls_conf_load(&cfg->tls, c, "controller", tls_line != 0, tls_line, err, errcap) != 0)
+        return -1;
     if (controller_numbers(cfg, err, errcap) != 0 || parse_level(c, &cfg->log_level, err, errcap))
         return -1;
     const struct conf_entry *e = conf_find(c, "controller", "app_dir");
@@ -268,6 +292,7 @@ void vfd_config_free(struct vfd_config *cfg)
     }
     for (size_t i = 0; i < cfg->n_domains; i++)
         free(cfg->domains[i].args_buf);
+    tls_conf_free(&cfg->tls); /* scrubs the key */
     free(cfg->app_dir);
     vfd_config_mon_free(cfg);
     conf_free(&cfg->conf);

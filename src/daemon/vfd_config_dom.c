@@ -146,7 +146,8 @@ static int dom_text(struct vfd_config *cfg, const char *sec, struct vfd_domain_c
     /* By default the controller may listen where [controller] says, and
      * nowhere else. */
     for (size_t i = 0; !have_listen && dc->kind == MSG_KIND_OF && i < cfg->n_listen; i++)
-        brk_rule_parse(cfg->listen[i], &dc->policy.listen.v[dc->policy.listen.n++], err, errcap);
+        brk_rule_parse(cfg->listen_addr[i], &dc->policy.listen.v[dc->policy.listen.n++], err,
+                       errcap);
     return 0;
 }
 
@@ -160,13 +161,15 @@ static int check_listen(struct vfd_config *cfg, const struct vfd_domain_conf *of
         if (strcmp(e->section, "controller") != 0 || strcmp(e->key, "listen") != 0) continue;
         struct msg_addr a;
         char why[SOCK_ERR_MAX];
-        if (brk_addr_parse(e->value, &a, why, sizeof(why)) != 0) {
+        const char *addr;
+        if (tls_listen_scheme(e->value, &addr) < 0) continue; /* refused already */
+        if (brk_addr_parse(addr, &a, why, sizeof(why)) != 0) {
             snprintf(err, errcap, "%s:%u: listen: %s", c->origin, e->line, why);
             return -1;
         }
         if (!brk_list_allows(&of->policy.listen, &a)) {
             snprintf(err, errcap, "%s:%u: listen: %s is not allowed by [domain.of] listen_allow",
-                     c->origin, e->line, e->value);
+                     c->origin, e->line, addr);
             return -1;
         }
     }

@@ -310,12 +310,13 @@ int vfd_domains_start(struct vfd *d, char *err, size_t errcap)
          * bind privileged ports, and held for every incarnation. */
         for (size_t k = 0; c->kind == MSG_KIND_OF && !d->check_only && k < d->cfg.n_listen; k++) {
             char why[SOCK_ERR_MAX];
-            if (brk_hold(dom->brk, d->cfg.listen[k], 4096, why, sizeof(why)) != 0) {
+            if (brk_hold(dom->brk, d->cfg.listen_addr[k], 4096, why, sizeof(why)) != 0) {
                 snprintf(err, errcap, "listen %s: %s", d->cfg.listen[k], why);
                 return -1;
             }
-            log_info(&d->log, "domain", "OpenFlow listener on %s (held for domain %s)",
-                     d->cfg.listen[k], c->name);
+            log_info(&d->log, "domain", "OpenFlow listener on %s (held for domain %s)%s%s",
+                     d->cfg.listen[k], c->name, d->cfg.listen_tls[k] ? ", TLS as " : "",
+                     d->cfg.listen_tls[k] ? d->cfg.tls.subject : "");
         }
     }
     return 0;

@@ -1,8 +1,9 @@
 /*
  * vfd_push.c - what a new incarnation of a domain is told, in this order:
- * HELLO (its kind, name and limits), its CONFIG set, and (the of domain) the
- * live APP_SOURCES set. The domain reads nothing else: every byte of
- * configuration and every app reaches it here.
+ * HELLO (its kind, name and limits), (the of domain, when a listener is
+ * ssl:) TLS_CONFIG, its CONFIG set, and (the of domain) the live
+ * APP_SOURCES set. The domain reads nothing else: every byte of
+ * configuration, every app and the TLS key material reach it here.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -120,9 +121,32 @@ int vfd_push_apps(struct vfd_domain *dom, const struct vfd_appset *set, uint32_t
     return 0;
 }
 
+_Static_assert(MSG_TLS_KEY_MAX == TLS_KEY_MAX && MSG_TLS_CERT_MAX == TLS_CERT_MAX &&
+                   MSG_TLS_CA_MAX == TLS_CA_MAX && MSG_TLS_TEXT_MAX == TLS_CIPHERS_MAX,
+               "what the core reads must fit TLS_CONFIG");
+
+/* Before CONFIG, so the domain has its context when its listeners come.
+ * --check starts no listener: the key stays with the core. */
+static int push_tls(struct vfd_domain *dom)
+{
+    const struct tls_conf *t = &dom->d->cfg.tls;
+    if (dom->conf->kind != MSG_KIND_OF || !t->enabled || dom->d->check_only) return MSG_OK;
+    union msg_body b;
+    memset(&b, 0, sizeof(b));
+    struct msg_tls_config *m = &b.tls_config;
+    m->min_version = t->min_version;
+    snprintf(m->ciphers, sizeof(m->ciphers), "%s", t->ciphers);
+    snprintf(m->ciphersuites, sizeof(m->ciphersuites), "%s", t->ciphersuites);
+    m->key = t->key, m->key_len = (uint32_t)t->key_len;
+    m->cert = t->cert, m->cert_len = (uint32_t)t->cert_len;
+    m->ca = t->ca, m->ca_len = (uint32_t)t->ca_len;
+    return vfd_domain_send(dom, MSG_TLS_CONFIG, 0, &b, NULL, 0);
+}
+
 int vfd_push_start(struct vfd_domain *dom)
 {
-    if (push_hello(dom) != MSG_OK || push_config(dom) != MSG_OK) return -1;
+    if (push_hello(dom) != MSG_OK || push_tls(dom) != MSG_OK || push_config(dom) != MSG_OK)
+        return -1;
     if (dom->conf->kind != MSG_KIND_OF) return 0;
     uint32_t gen;
     const struct vfd_appset *set = vfd_apps_for_start(dom->d, &gen);

@@ -149,6 +149,8 @@ void dom_sock_text(const struct msg_addr *a, char *dst, size_t cap);
 /* ---- dom_of.c ---- */
 int dom_of_start(struct dom *d);
 int dom_of_configure(struct dom *d, struct msg_r *r);
+/* TLS_CONFIG: build the context of the ssl: listeners; scrubs the payload. */
+int dom_of_tls(struct dom *d, struct msg_tls_config *m, struct msg_r *r);
 int dom_of_load(struct dom *d);
 void dom_of_status(struct dom *d, struct msg_status *st);
 void dom_of_stop(struct dom *d);

@@ -69,21 +69,23 @@ static void status_switch(struct ofc_switch *sw, void *arg)
     struct ofc_switch_counters sc;
     ofc_switch_counters(sw, &sc);
     const struct of10_features *f = ofc_switch_features(sw);
-    char peer[128];
+    char peer[128], tr[256], trj[512];
     uint64_t dpid = ofc_switch_dpid(sw), up = (s->now - ofc_switch_connected_ms(sw)) / 1000;
+    ofc_switch_transport(sw, tr, sizeof(tr)); /* "tcp" or the TLS version, cipher, peer name */
+    json_escape(trj, sizeof(trj), tr);
     if (o->json)
         outf(o,
              "%s{\"dpid\":\"%016" PRIx64 "\",\"peer\":\"%s\",\"up_s\":%" PRIu64
              ",\"msgs_in\":%" PRIu64 ",\"msgs_out\":%" PRIu64 ",\"packet_ins\":%" PRIu64
-             ",\"queued\":%zu,\"ports\":[",
+             ",\"queued\":%zu,\"transport\":\"%s\",\"ports\":[",
              s->first ? "" : ",", dpid, json_escape(peer, sizeof(peer), ofc_switch_peer(sw)), up,
-             sc.msgs_in, sc.msgs_out, sc.packet_ins, sc.out_queued);
+             sc.msgs_in, sc.msgs_out, sc.packet_ins, sc.out_queued, trj);
     else
         outf(o,
              "  switch %016" PRIx64 " peer %s up %" PRIu64 "s msgs in %" PRIu64 " out %" PRIu64
-             " packet_ins %" PRIu64 " queued %zu\n",
+             " packet_ins %" PRIu64 " queued %zu transport %s\n",
              dpid, json_escape(peer, sizeof(peer), ofc_switch_peer(sw)), up, sc.msgs_in,
-             sc.msgs_out, sc.packet_ins, sc.out_queued);
+             sc.msgs_out, sc.packet_ins, sc.out_queued, trj);
     for (size_t i = 0; f && i < f->n_ports; i++) {
         const struct of10_phy_port *p = &f->ports[i];
         char name[128];
@@ -126,9 +128,11 @@ static void status_of(struct dom *d, struct out *o)
              "\"counters\":{\"accepted\":%" PRIu64 ",\"handshakes\":%" PRIu64
              ",\"disconnects\":%" PRIu64 ",\"msgs_in\":%" PRIu64 ",\"msgs_out\":%" PRIu64
              ",\"packet_ins\":%" PRIu64 ",\"bad_msgs\":%" PRIu64 ",\"echo_timeouts\":%" PRIu64
-             ",\"overflow_drops\":%" PRIu64 "},\"brokered_sockets\":%zu,\"switches\":[",
+             ",\"overflow_drops\":%" PRIu64 ",\"tls_handshakes\":%" PRIu64
+             ",\"tls_failures\":%" PRIu64 "},\"brokered_sockets\":%zu,\"switches\":[",
              k.accepted, k.handshakes, k.disconnects, k.msgs_in, k.msgs_out, k.packet_ins,
-             k.bad_msgs, k.echo_timeouts, k.overflow_drops, d->n_socks);
+             k.bad_msgs, k.echo_timeouts, k.overflow_drops, k.tls_handshakes, k.tls_failures,
+             d->n_socks);
     } else {
         outf(o,
              "apps: %s (generation %u; lua memory %zu of %zu bytes; budget trips %" PRIu64
@@ -139,9 +143,10 @@ static void status_of(struct dom *d, struct out *o)
         outf(o,
              "counters: accepted %" PRIu64 " handshakes %" PRIu64 " disconnects %" PRIu64
              " msgs_in %" PRIu64 " msgs_out %" PRIu64 " packet_ins %" PRIu64 " bad_msgs %" PRIu64
-             " echo_timeouts %" PRIu64 " overflow_drops %" PRIu64 "\n",
+             " echo_timeouts %" PRIu64 " overflow_drops %" PRIu64 " tls_handshakes %" PRIu64
+             " tls_failures %" PRIu64 "\n",
              k.accepted, k.handshakes, k.disconnects, k.msgs_in, k.msgs_out, k.packet_ins,
-             k.bad_msgs, k.echo_timeouts, k.overflow_drops);
+             k.bad_msgs, k.echo_timeouts, k.overflow_drops, k.tls_handshakes, k.tls_failures);
         outf(o, "switches: %zu\n", ofc_switch_count(c));
     }
     struct sw_ctx s = {o, 1, ev_now_ms(d->loop)};

@@ -20,6 +20,7 @@
 
 #include "domain/dom.h"
 #include "sbx/sbx.h"
+#include "tls/tls.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /* LeakSanitizer's exit-time scan (prctl, a ptrace thread) is not in the
@@ -189,6 +190,14 @@ static int h_accepted(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *
     return dom_sock_accepted(d, &m, fds, d->waiting);
 }
 
+static int h_tls(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct msg_tls_config m;
+    if (msg_dec_tls_config(r, &m) != MSG_OK) return MSG_FATAL;
+    return dom_of_tls(ctx, &m, r);
+}
+
 static int h_shutdown(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
 {
     (void)h, (void)fds, (void)nfds;
@@ -239,6 +248,7 @@ static const struct msg_handler dom_table[] = {
     {MSG_CTL_REQUEST, CORE, h_ctl},
     {MSG_RULE_RESULT, CORE, h_rule_result},
     {MSG_MON_EVENT, CORE, h_mon_event},
+    {MSG_TLS_CONFIG, CORE, h_tls},
     {0, 0, NULL},
 };
 
@@ -282,6 +292,13 @@ int main(int argc, char **argv)
     /* Writes to a peer that went away return EPIPE; no handler can be
      * installed after sbx_enter (rt_sigaction is not allowed). */
     signal(SIGPIPE, SIG_IGN);
+    /* OpenSSL's library set-up, without its configuration file, while
+     * files could still be opened: after sbx_enter nothing TLS does needs
+     * a system call outside the allow-list (docs/security.md). */
+    if (tls_init(err, sizeof(err)) != 0) {
+        dprintf(2, "visorflow-domain: TLS: %s\n", err);
+        return 1;
+    }
     if (sbx_enter(&lim, err, sizeof(err)) != 0) {
         dprintf(2, "visorflow-domain: sandbox: %s\n", err);
         return 1;

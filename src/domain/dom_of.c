@@ -6,6 +6,11 @@
  * loaded as one set and answered with APP_RESULT. The listening sockets are
  * the core's: the domain registers them with SOCK_LISTEN and gets each
  * switch connection as a passed fd (SOCK_ACCEPTED), which the engine adopts.
+ *
+ * TLS terminates here: for "ssl:" listeners the core sends TLS_CONFIG (the
+ * key material it read) before CONFIG; the domain builds its context from
+ * those bytes in memory, scrubs them, and adopts each connection of such a
+ * listener as TLS. It never opens a key file (it could not: no files).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,20 +21,27 @@
 #include "domain/dom.h"
 #include "lof/lof.h"
 #include "ofc/ofc.h"
+#include "tls/tls.h"
 
 #define OF_MAX_LISTEN 8
+
+/* One registered listener: where its connections go. */
+struct listen_req {
+    struct dom *d;
+    char text[BRK_TEXT_MAX];
+    int tls;
+};
 
 struct dom_of {
     struct ofc_config ocfg;
     struct vlua_limits lim;
     struct ofc *ofc;
     struct lof *lof;
+    struct tls_ctx *tls; /* from TLS_CONFIG, for the ssl: listeners */
+    int tls_seen;
+    struct listen_req lsn[OF_MAX_LISTEN];
+    size_t nlsn;
     uint64_t loads_ok, loads_failed;
-};
-
-struct listen_req {
-    struct dom *d;
-    char text[BRK_TEXT_MAX];
 };
 
 /* ---- host callbacks --------------------------------------------------------------- */
@@ -67,10 +79,15 @@ static void engine_closes(void *ctx, int fd)
 static void of_accept(void *ctx, uint32_t sock_id, int fd, const struct msg_addr *peer)
 {
     (void)sock_id;
-    struct dom *d = ctx;
+    struct listen_req *q = ctx;
+    struct dom *d = q->d;
     char text[BRK_TEXT_MAX];
     brk_addr_format(peer, text, sizeof(text));
-    ofc_adopt_fd(d->of->ofc, fd, text); /* on failure the close hook tells the core */
+    /* on failure the close hook tells the core */
+    if (q->tls)
+        ofc_adopt_tls(d->of->ofc, fd, text, d->of->tls);
+    else
+        ofc_adopt_fd(d->of->ofc, fd, text);
 }
 
 static void listen_done(void *ctx, const struct msg_socket_result *r, int fd)
@@ -82,26 +99,65 @@ static void listen_done(void *ctx, const struct msg_socket_result *r, int fd)
         log_error(&d->log, "of", "listen on %s refused by the core: %s", q->text,
                   strerror((int)r->error));
     } else {
-        dom_sock_listen_on(d, r->sock_id, of_accept, d, 0);
-        log_info(&d->log, "of", "OpenFlow connections from %s (core socket %u)", q->text,
-                 r->sock_id);
+        dom_sock_listen_on(d, r->sock_id, of_accept, q, 0);
+        log_info(&d->log, "of", "OpenFlow%s connections from %s (core socket %u)",
+                 q->tls ? " over TLS" : "", q->text, r->sock_id);
     }
-    free(q);
 }
 
 static int ask_listen(struct dom *d, const char *text, struct msg_r *r)
 {
+    struct dom_of *of = d->of;
     union msg_body b;
     memset(&b, 0, sizeof(b));
     char why[160];
-    if (brk_addr_parse(text, &b.sock_listen.addr, why, sizeof(why)) != 0)
+    const char *addr;
+    int tls = tls_listen_scheme(text, &addr);
+    if (tls < 0) return msg_r_fail(r, "of.listen '%.64s': unknown scheme", text);
+    if (tls && !of->tls)
+        return msg_r_fail(r, "of.listen '%.64s': no TLS_CONFIG came before the configuration",
+                          text);
+    if (brk_addr_parse(addr, &b.sock_listen.addr, why, sizeof(why)) != 0)
         return msg_r_fail(r, "of.listen '%.64s': %s", text, why);
     b.sock_listen.backlog = MSG_BACKLOG_MAX;
-    struct listen_req *q = calloc(1, sizeof(*q));
-    if (!q) dom_fatal(d, "out of memory");
+    struct listen_req *q = &of->lsn[of->nlsn++]; /* lives as long as the domain */
     q->d = d;
-    snprintf(q->text, sizeof(q->text), "%s", text);
+    q->tls = tls;
+    snprintf(q->text, sizeof(q->text), "%s", addr);
     dom_sock_request(d, MSG_SOCK_LISTEN, &b, listen_done, q);
+    return MSG_OK;
+}
+
+/* ---- TLS ------------------------------------------------------------------------------- */
+
+int dom_of_tls(struct dom *d, struct msg_tls_config *m, struct msg_r *r)
+{
+    struct dom_of *of = d->of;
+    if (!of) return msg_r_fail(r, "TLS settings for a domain of kind mgmt");
+    if (of->tls_seen) return msg_r_fail(r, "a second TLS_CONFIG");
+    if (d->configured) return msg_r_fail(r, "TLS_CONFIG after the configuration");
+    of->tls_seen = 1;
+    struct tls_settings s = {
+        .key = m->key,
+        .cert = m->cert,
+        .ca = m->ca,
+        .key_len = m->key_len,
+        .cert_len = m->cert_len,
+        .ca_len = m->ca_len,
+        .min_version = m->min_version,
+        .ciphers = m->ciphers,
+        .ciphersuites = m->ciphersuites,
+    };
+    char err[TLS_ERR_MAX];
+    of->tls = tls_ctx_new(&s, TLS_SERVER, NULL, err, sizeof(err));
+    /* The key's bytes are in our receive buffer (the payload r reads): they
+     * go now, whatever the outcome. The context keeps the parsed key. */
+    tls_scrub((void *)r->p, r->len);
+    if (!of->tls) dom_fatal(d, "TLS: %s (the core accepted the same settings)", err);
+    char subj[160];
+    tls_ctx_subject(of->tls, subj, sizeof(subj));
+    log_info(&d->log, "of", "TLS ready: certificate %s, minimum TLS %s", subj,
+             m->min_version == TLS_V13 ? "1.3" : "1.2");
     return MSG_OK;
 }
 
@@ -283,6 +339,10 @@ void dom_of_status(struct dom *d, struct msg_status *st)
     put(st, "mon_events", d->mon_events);
     put(st, "mon_drops_delivered", ls.drops);
     put(st, "rule_requests", d->n_rreqs);
+    if (of->tls) {
+        put(st, "tls_handshakes", c.tls_handshakes);
+        put(st, "tls_failures", c.tls_failures);
+    }
 }
 
 struct ofc *dom_of_engine(struct dom *d)
@@ -301,6 +361,7 @@ void dom_of_stop(struct dom *d)
     if (!of) return;
     if (of->ofc) ofc_free(of->ofc); /* the apps see switch_down first */
     if (of->lof) lof_free(of->lof);
+    tls_ctx_free(of->tls);
     free(of);
     d->of = NULL;
 }

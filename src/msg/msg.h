@@ -61,6 +61,12 @@
 #define MSG_SOCKBUF_MIN 4096  /* SO_SNDBUF / SO_RCVBUF values a domain may ask */
 #define MSG_SOCKBUF_MAX (4 * 1024 * 1024)
 
+/* TLS_CONFIG (bytes). */
+#define MSG_TLS_TEXT_MAX 256          /* a TLS cipher list */
+#define MSG_TLS_KEY_MAX  (16 * 1024)  /* PEM private key */
+#define MSG_TLS_CERT_MAX (64 * 1024)  /* PEM certificate chain */
+#define MSG_TLS_CA_MAX   (128 * 1024) /* PEM CA certificates */
+
 /* ---- catalogue ------------------------------------------------------------- */
 
 /* High byte = direction: 0x01xx core -> domain, 0x02xx domain -> core.
@@ -84,6 +90,11 @@ enum msg_type {
                                    (command, format, dpid); CTL_REPLY follows */
     MSG_MON_EVENT = 0x0109,     /* a packet the monitor dropped (port, rule,
                                    addresses, ports, flags); never answered */
+    MSG_TLS_CONFIG = 0x010A,    /* the of domain's TLS settings and key
+                                   material (minimum version, cipher lists,
+                                   key, certificate chain, CA certificates,
+                                   PEM), before its CONFIG set: the domain
+                                   reads no key file itself */
 
     /* domain -> core */
     MSG_LOG = 0x0201,          /* level, module, text: one log line */
@@ -299,6 +310,15 @@ struct msg_ctl_request {
     uint8_t json;    /* 0 text, 1 JSON */
     uint64_t dpid;   /* FLOWS: the switch; STATUS: 0 */
 };
+/* TLS_CONFIG. The PEM texts point into the payload (not NUL-terminated);
+ * the receiver scrubs the payload once it has built its context. */
+struct msg_tls_config {
+    uint16_t min_version;                    /* 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
+    char ciphers[MSG_TLS_TEXT_MAX + 1];      /* TLS 1.2 list; "" default (and with 1.3) */
+    char ciphersuites[MSG_TLS_TEXT_MAX + 1]; /* TLS 1.3 suites; "" default */
+    const char *key, *cert, *ca;
+    uint32_t key_len, cert_len, ca_len;
+};
 struct msg_log {
     uint8_t level; /* enum log_level: 0 error .. 3 debug */
     char module[MSG_NAME_MAX + 1];
@@ -363,6 +383,7 @@ union msg_body {
     struct msg_shutdown shutdown;
     struct msg_ctl_request ctl_request;
     struct msg_mon_event mon_event;
+    struct msg_tls_config tls_config;
     struct msg_log log;
     struct msg_heartbeat heartbeat;
     struct msg_status status;
@@ -407,6 +428,8 @@ int msg_enc_ctl_request(struct msg_w *w, const struct msg_ctl_request *m);
 int msg_dec_ctl_request(struct msg_r *r, struct msg_ctl_request *m);
 int msg_enc_mon_event(struct msg_w *w, const struct msg_mon_event *m);
 int msg_dec_mon_event(struct msg_r *r, struct msg_mon_event *m);
+int msg_enc_tls_config(struct msg_w *w, const struct msg_tls_config *m); /* msg_tls.c */
+int msg_dec_tls_config(struct msg_r *r, struct msg_tls_config *m);
 
 int msg_enc_log(struct msg_w *w, const struct msg_log *m);
 int msg_dec_log(struct msg_r *r, struct msg_log *m);

@@ -33,8 +33,12 @@
 #define LEN_CTL_REQUEST (1 + 1 + 8)
 #define LEN_CTL_REPLY   (1 + 1 + 4)
 #define LEN_APP_RESULT  (4 + STR(0))
+#define LEN_TLS_MIN     (2 + STR(0) + STR(0) + 3 * 4)
+#define LEN_TLS_MAX                                                                                \
+    (LEN_TLS_MIN + 2 * MSG_TLS_TEXT_MAX + MSG_TLS_KEY_MAX + MSG_TLS_CERT_MAX + MSG_TLS_CA_MAX)
 
 _Static_assert(LEN_APP_MAX <= MSG_MAX_PAYLOAD, "APP_SOURCES must fit MSG_MAX_PAYLOAD");
+_Static_assert(LEN_TLS_MAX <= MSG_MAX_PAYLOAD, "TLS_CONFIG must fit MSG_MAX_PAYLOAD");
 _Static_assert(MSG_MAX_PAYLOAD <= UINT32_MAX - MSG_HDR_LEN, "length field");
 
 /* Codec entry points of one type, taking the union so the table is uniform;
@@ -60,6 +64,7 @@ CODEC(rule_result, rule_result)
 CODEC(shutdown, shutdown)
 CODEC(ctl_request, ctl_request)
 CODEC(mon_event, mon_event)
+CODEC(tls_config, tls_config)
 CODEC(ctl_reply, ctl_reply)
 CODEC(app_result, app_result)
 CODEC(log, log)
@@ -108,6 +113,7 @@ static const struct entry catalog[] = {
     ROW(SHUTDOWN, C2D, 0, 0, 5, 5, shutdown),
     ROW(CTL_REQUEST, C2D, 0, 0, LEN_CTL_REQUEST, LEN_CTL_REQUEST, ctl_request),
     ROW(MON_EVENT, C2D, 0, 0, LEN_MON_EVENT, LEN_MON_EVENT, mon_event),
+    ROW(TLS_CONFIG, C2D, 0, 0, LEN_TLS_MIN, LEN_TLS_MAX, tls_config),
     ROW(LOG, D2C, 0, 0, LEN_LOG_MIN, LEN_LOG_MAX, log),
     ROW(HEARTBEAT, D2C, 0, 0, 4, 4, heartbeat),
     ROW(STATUS, D2C, 0, 0, 2, LEN_STATUS_MAX, status),

@@ -10,6 +10,9 @@
  * queued, so what waits here is known good. fds of a queued message are
  * dup'ed: the caller may close its own at once, and a queued SOCK_ACCEPTED
  * keeps its socket alive until it is delivered or dropped.
+ *
+ * Neither a queued item nor the scratch buffer keeps a copy of a message
+ * after it left: both are cleared (TLS_CONFIG carries a private key).
  */
 #include "msg/msg_internal.h"
 
@@ -39,6 +42,7 @@ int msg_outq_init(struct msg_outq *q, size_t max_bytes)
 static void item_free(struct msg_qitem *it)
 {
     msg_close_fds(it->fds, it->nfds);
+    explicit_bzero(it->payload, it->len);
     free(it);
 }
 
@@ -104,11 +108,11 @@ int msg_outq_send(struct msg_outq *q, int fd, uint16_t type, uint32_t id, const 
     if (msg_check(type, w.buf, w.len, nfds, why, sizeof(why)) != MSG_OK)
         return msg_err(err, errlen, "refusing to send: %s", why);
     /* Order is the link's contract: nothing overtakes what is queued. */
-    if (!q->head) {
-        int rc = msg_send(fd, type, id, w.buf, w.len, fds, nfds, err, errlen);
-        if (rc != MSG_AGAIN) return rc;
-    }
-    return enqueue(q, type, id, w.buf, w.len, fds, nfds, err, errlen);
+    int rc = MSG_AGAIN;
+    if (!q->head) rc = msg_send(fd, type, id, w.buf, w.len, fds, nfds, err, errlen);
+    if (rc == MSG_AGAIN) rc = enqueue(q, type, id, w.buf, w.len, fds, nfds, err, errlen);
+    explicit_bzero(w.buf, w.len);
+    return rc;
 }
 
 int msg_outq_flush(struct msg_outq *q, int fd, char *err, size_t errlen)

@@ -17,6 +17,7 @@
 
 struct ofc;
 struct ofc_switch;
+struct tls_ctx;
 
 struct ofc_config {
     uint16_t miss_send_len;        /* SET_CONFIG after FEATURES_REPLY (default 128) */
@@ -66,6 +67,14 @@ int ofc_listen_fd(struct ofc *c, int fd);
 /* Take over one connected socket (accepted elsewhere, e.g. passed by the core);
  * the handshake starts at once. 0 / -1 (fd closed). */
 int ofc_adopt_fd(struct ofc *c, int fd, const char *peer);
+/* The same for connections that speak TLS (src/tls): the TLS handshake with
+ * ctx's certificate, requiring the peer's, comes first, and it and the
+ * OpenFlow handshake together must finish within handshake_timeout_ms. A
+ * TLS failure is one log line naming the peer and the reason, and closes
+ * only that connection. ctx may be freed while its connections live (they
+ * hold what they need), but a listener uses it for every accept. */
+int ofc_listen_fd_tls(struct ofc *c, int fd, struct tls_ctx *ctx);
+int ofc_adopt_tls(struct ofc *c, int fd, const char *peer, struct tls_ctx *ctx);
 /* fn(ctx, fd) runs just before the engine closes a connection's fd, whatever
  * the reason (a protection domain tells the core, which holds a copy of
  * every socket it passed). NULL: none. */
@@ -104,6 +113,8 @@ void ofc_cancel_owner(struct ofc *c, const void *owner);
 uint64_t ofc_switch_dpid(const struct ofc_switch *sw);
 const struct of10_features *ofc_switch_features(const struct ofc_switch *sw);
 const char *ofc_switch_peer(const struct ofc_switch *sw);
+/* "tcp", or "TLSv1.3 TLS_AES_256_GCM_SHA384, peer CN=..." */
+void ofc_switch_transport(const struct ofc_switch *sw, char *dst, size_t cap);
 uint64_t ofc_switch_connected_ms(const struct ofc_switch *sw); /* ev time when up */
 struct ofc_switch *ofc_switch_find(struct ofc *c, uint64_t dpid);
 struct ofc *ofc_switch_engine(struct ofc_switch *sw);
@@ -117,6 +128,7 @@ struct ofc_counters {
     uint64_t accepted, handshakes, disconnects;
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
     uint64_t packet_ins, bad_msgs, echo_timeouts, overflow_drops, requests_timed_out;
+    uint64_t tls_handshakes, tls_failures; /* completed / failed TLS handshakes */
 };
 void ofc_counters(const struct ofc *c, struct ofc_counters *out);
 struct ofc_switch_counters {

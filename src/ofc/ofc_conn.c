@@ -10,6 +10,10 @@
  * prio_left) and switches queues only at a boundary: prio goes first whenever
  * out is between two messages, and a message, once started, is finished
  * before anything else goes out. Messages are never interleaved.
+ *
+ * The bytes go through the switch's transport (ofc_xport.c): plain TCP or
+ * TLS. With TLS the same rules apply to the plaintext; what the transport
+ * holds beyond them is one record of ciphertext at most.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +22,9 @@
 #include <unistd.h>
 
 #include "ofc/ofc_internal.h"
+#include "tls/tls.h"
+
+#define OFC_REASON_MAX (TLS_ERR_MAX + 8)
 
 size_t ofc_conn_queued(const struct ofc_switch *sw)
 {
@@ -27,7 +34,7 @@ size_t ofc_conn_queued(const struct ofc_switch *sw)
 void ofc_conn_sync_events(struct ofc_switch *sw)
 {
     if (sw->fd < 0) return;
-    bool queued = ofc_conn_queued(sw) > 0;
+    bool queued = ofc_conn_queued(sw) > 0 || sw->xp->staged(sw) > 0;
     int want;
     if (sw->state == OFC_ST_LINGER)
         want = queued ? EV_WRITE : EV_READ;
@@ -50,11 +57,38 @@ static void conn_advance(struct buf *b, size_t *left, size_t n)
     }
 }
 
+static void conn_failed(struct ofc_switch *sw, const char *what)
+{
+    char r[OFC_REASON_MAX], why[OFC_REASON_MAX + 32];
+    sw->xp->reason(sw, errno, r, sizeof(r));
+    snprintf(why, sizeof(why), "%s failed: %s", what, r);
+    ofc_sw_close(sw, why, false);
+}
+
+void ofc_conn_shut(struct ofc_switch *sw)
+{
+    if (sw->shut_wr) return;
+    if (!sw->ended) {
+        sw->ended = true;
+        sw->xp->end(sw);
+        (void)sw->xp->flush(sw); /* a failure shows as the peer's EOF or the linger timer */
+    }
+    if (sw->xp->staged(sw) > 0) return; /* after the close_notify is out */
+    shutdown(sw->fd, SHUT_WR);
+    sw->shut_wr = true;
+}
+
 int ofc_conn_flush(struct ofc_switch *sw)
 {
     struct ofc *c = sw->c;
     if (sw->fd < 0) return -1;
-    for (;;) {
+    /* Ciphertext of earlier writes first: it belongs before anything new. */
+    int f = sw->xp->flush(sw);
+    if (f < 0) {
+        conn_failed(sw, "write");
+        return -1;
+    }
+    for (bool full = f > 0; !full;) {
         bool use_prio = sw->prio_left > 0 || (sw->out_left == 0 && buf_len(&sw->prio) > 0);
         struct buf *b = use_prio ? &sw->prio : &sw->out;
         size_t *left = use_prio ? &sw->prio_left : &sw->out_left;
@@ -62,24 +96,16 @@ int ofc_conn_flush(struct ofc_switch *sw)
         if (want == 0) break;
         /* prio waiting and out in mid-message: finish that message only */
         if (!use_prio && buf_len(&sw->prio) > 0) want = sw->out_left;
-        ssize_t r = send(sw->fd, buf_data(b), want, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t r = sw->xp->write(sw, buf_data(b), want, &full);
         if (r < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            char why[96];
-            snprintf(why, sizeof(why), "write failed: %s", strerror(errno));
-            ofc_sw_close(sw, why, false);
+            conn_failed(sw, "write");
             return -1;
         }
         conn_advance(b, left, (size_t)r);
         buf_consume(b, (size_t)r);
         c->cnt.bytes_out += (uint64_t)r;
-        if ((size_t)r < want) break; /* the socket is full */
     }
-    if (sw->state == OFC_ST_LINGER && ofc_conn_queued(sw) == 0 && !sw->shut_wr) {
-        shutdown(sw->fd, SHUT_WR);
-        sw->shut_wr = true;
-    }
+    if (sw->state == OFC_ST_LINGER && ofc_conn_queued(sw) == 0) ofc_conn_shut(sw);
     ofc_conn_sync_events(sw);
     return 0;
 }
@@ -143,12 +169,17 @@ int ofc_send(struct ofc_switch *sw, struct of10_msg *m)
 
 /* ---- input ----------------------------------------------------------------- */
 
+static int conn_fill(struct ofc_switch *sw);
+
 void ofc_conn_process(struct ofc_switch *sw)
 {
     struct ofc *c = sw->c;
     uint32_t n = 0;
     bool more = false;
     if (!ofc_sw_alive(sw)) return;
+    /* Input the transport held when the buffer was full: no socket event
+     * brings it, this turn does. */
+    if (sw->rx_more && conn_fill(sw) < 0) return;
     sw->corked = true;
     while (ofc_sw_alive(sw)) {
         size_t avail = buf_len(&sw->in);
@@ -178,6 +209,7 @@ void ofc_conn_process(struct ofc_switch *sw)
     }
     sw->corked = false;
     if (!ofc_sw_alive(sw)) return;
+    if (sw->rx_more && buf_room(&sw->in) > 0) more = true;
     ofc_ready_set(sw, more);
     if (!more && sw->eof) {
         ofc_sw_close(sw,
@@ -189,23 +221,35 @@ void ofc_conn_process(struct ofc_switch *sw)
     if (ofc_conn_queued(sw) > 0) ofc_conn_flush(sw);
 }
 
-static void conn_read(struct ofc_switch *sw)
+/* Take what the transport has into the input buffer: 0, or -1 when the
+ * switch was closed. */
+static int conn_fill(struct ofc_switch *sw)
 {
     struct ofc *c = sw->c;
-    ssize_t r = buf_read_fd(&sw->in, sw->fd);
+    sw->rx_more = false;
+    if (sw->eof) return 0;
+    ssize_t r = sw->xp->read(sw, &sw->in);
     if (r > 0) {
         c->cnt.bytes_in += (uint64_t)r;
         sw->last_rx_ms = ev_now_ms(c->loop);
+        sw->rx_more = buf_room(&sw->in) == 0 && sw->xp->buffered(sw);
     } else if (r == 0) {
-        sw->eof = true; /* used up below; stop asking epoll about it */
+        sw->eof = true; /* used up by ofc_conn_process; stop asking epoll about it */
         ofc_conn_sync_events(sw);
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENOBUFS) {
-        char why[96];
-        snprintf(why, sizeof(why), "read failed: %s", strerror(errno));
-        ofc_sw_close(sw, why, false);
-        return;
+    } else if (errno == ENOBUFS) {
+        sw->rx_more = sw->xp->buffered(sw);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        conn_failed(sw, "read");
+        return -1;
     }
+    return 0;
+}
+
+int ofc_conn_read(struct ofc_switch *sw)
+{
+    if (conn_fill(sw) < 0) return -1;
     ofc_conn_process(sw);
+    return ofc_sw_alive(sw) ? 0 : -1;
 }
 
 /* LINGER: drain our output, half-close, then read and drop until EOF. */
@@ -232,9 +276,11 @@ void ofc_conn_event(struct ev_loop *loop, int fd, int events, void *ctx)
     ofc_enter(c);
     if (sw->state == OFC_ST_LINGER) {
         conn_linger(sw, events);
+    } else if (sw->state == OFC_ST_TLS) {
+        ofc_xport_tls_step(sw);
     } else {
         /* Read first: the answers to what arrives go out with the backlog. */
-        if ((events & EV_READ) && ofc_sw_alive(sw)) conn_read(sw);
+        if ((events & EV_READ) && ofc_sw_alive(sw)) ofc_conn_read(sw);
         if ((events & EV_WRITE) && ofc_sw_alive(sw)) ofc_conn_flush(sw);
     }
     ofc_leave(c);

@@ -224,7 +224,7 @@ void ofc_close_fd(struct ofc *c, int fd)
     close(fd);
 }
 
-struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer)
+struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer, struct tls_ctx *tls)
 {
     struct ofc_switch *sw = calloc(1, sizeof(*sw));
     if (!sw) {
@@ -239,10 +239,17 @@ struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer)
     buf_init(&sw->in, OFC_IN_CAP);
     buf_init(&sw->out, c->cfg.out_buf_cap);
     buf_init(&sw->prio, c->cfg.out_buf_cap);
-    sw->last_rx_ms = ev_now_ms(c->loop);
+    sw->start_ms = sw->last_rx_ms = ev_now_ms(c->loop);
+    if (ofc_xport_init(sw, tls) != 0) {
+        log_error(c->log, OFC_MOD, "out of memory for the TLS state of a connection from %s", peer);
+        ofc_close_fd(c, fd);
+        free(sw);
+        return NULL;
+    }
     if (ev_fd_add(c->loop, fd, EV_READ, ofc_conn_event, sw) < 0) {
         log_error(c->log, OFC_MOD, "cannot watch the connection from %s: %s", peer,
                   strerror(errno));
+        ofc_xport_free(sw);
         ofc_close_fd(c, fd);
         free(sw);
         return NULL;
@@ -251,8 +258,11 @@ struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer)
     if (c->all) c->all->prev = sw;
     c->all = sw;
     c->cnt.accepted++;
-    log_debug(c->log, OFC_MOD, "connection from %s (fd %d)", peer, fd);
-    ofc_proto_start(sw);
+    log_debug(c->log, OFC_MOD, "connection from %s (fd %d, %s)", peer, fd, sw->xp->name);
+    if (sw->state == OFC_ST_TLS)
+        ofc_proto_arm(sw); /* the ClientHello comes with the next readable event */
+    else
+        ofc_proto_start(sw);
     return sw;
 }
 
@@ -266,6 +276,9 @@ void ofc_sw_close(struct ofc_switch *sw, const char *why, bool linger)
     if (sw->was_up)
         log_info(c->log, OFC_MOD, "switch %016llx (%s) disconnected: %s",
                  (unsigned long long)sw->dpid, sw->peer, why);
+    else if (sw->state == OFC_ST_TLS) /* a refused peer is worth a warning */
+        log_warn(c->log, OFC_MOD, "connection from %s refused in the TLS handshake: %s", sw->peer,
+                 why);
     else
         log_info(c->log, OFC_MOD, "connection from %s closed during the handshake: %s", sw->peer,
                  why);
@@ -287,10 +300,7 @@ void ofc_sw_close(struct ofc_switch *sw, const char *why, bool linger)
      * with unread input would reset the connection and lose them. */
     sw->state = OFC_ST_LINGER;
     ofc_sw_timer_set(sw, OFC_LINGER_MS, ofc_linger_cb);
-    if (ofc_conn_queued(sw) == 0) {
-        shutdown(sw->fd, SHUT_WR);
-        sw->shut_wr = true;
-    }
+    if (ofc_conn_queued(sw) == 0) ofc_conn_shut(sw);
     ofc_conn_sync_events(sw);
 }
 
@@ -299,6 +309,7 @@ void ofc_sw_dead(struct ofc_switch *sw)
     if (sw->state == OFC_ST_DEAD) return;
     if (sw->fd >= 0) {
         ev_fd_del(sw->c->loop, sw->fd);
+        ofc_xport_free(sw);
         ofc_close_fd(sw->c, sw->fd);
         sw->fd = -1;
     }
@@ -332,6 +343,7 @@ static void ofc_sw_free(struct ofc_switch *sw)
         c->all = sw->next;
     if (sw->next) sw->next->prev = sw->prev;
     ofc_req_free_table(sw);
+    ofc_xport_free(sw);
     buf_free(&sw->in);
     buf_free(&sw->out);
     buf_free(&sw->prio);

@@ -1,8 +1,9 @@
 /*
  * ofc_internal.h - the engine's private types, shared by its files:
  * ofc_engine.c (engine, switch tables, deferred close), ofc_listen.c (accept),
- * ofc_conn.c (socket I/O, framing, output queues), ofc_proto.c (handshake,
- * dispatch, liveness, port table) and ofc_req.c (request/reply tracking).
+ * ofc_conn.c (framing, output queues), ofc_xport.c (how bytes move: plain
+ * TCP or TLS), ofc_proto.c (handshake, dispatch, liveness, port table) and
+ * ofc_req.c (request/reply tracking).
  *
  * Lifetime rule: a switch is closed in two steps. ofc_sw_close() stops all
  * I/O and takes the switch out of every lookup table at once; the part that
@@ -35,6 +36,7 @@
 #define OFC_PEER_MAX        72
 
 enum ofc_state {
+    OFC_ST_TLS,      /* TLS handshake: no OpenFlow yet */
     OFC_ST_HELLO,    /* our HELLO sent, waiting for the peer's */
     OFC_ST_FEATURES, /* FEATURES_REQUEST sent, waiting for the reply */
     OFC_ST_UP,       /* handshake complete: switch_up was called */
@@ -58,6 +60,9 @@ struct ofc_req {
     size_t nparts;
 };
 
+struct ofc_xport;
+struct tls_conn;
+
 struct ofc_switch {
     struct ofc *c;
     int fd;
@@ -69,8 +74,12 @@ struct ofc_switch {
     bool shut_wr;   /* LINGER: our side is half-closed */
     bool in_ready;  /* on the engine's ready list (complete input pending) */
     bool probe_out; /* our ECHO_REQUEST is unanswered */
+    bool rx_more;   /* the input filled up while the transport held more */
+    bool ended;     /* the transport's end (close_notify) is queued */
     char peer[OFC_PEER_MAX];
 
+    const struct ofc_xport *xp; /* how its bytes move */
+    struct tls_conn *tls;       /* TLS transport: the connection, else NULL */
     struct buf in;
     struct buf out;   /* everything but urgent replies */
     struct buf prio;  /* ECHO traffic: written at the next message boundary */
@@ -78,7 +87,7 @@ struct ofc_switch {
     size_t prio_left; /* same for prio; at most one of the two is nonzero */
 
     uint64_t timer; /* handshake deadline, liveness check or linger */
-    uint64_t up_ms, last_rx_ms, probe_ms;
+    uint64_t start_ms, up_ms, last_rx_ms, probe_ms;
     uint32_t features_xid, probe_xid;
     uint32_t bad_msgs;
     uint64_t dpid;
@@ -101,6 +110,7 @@ struct ofc_switch {
 struct ofc_listener {
     struct ofc *c;
     int fd;
+    struct tls_ctx *tls; /* its connections speak TLS, else NULL */
     uint64_t retry_timer;
     struct ofc_listener *next;
 };
@@ -152,8 +162,9 @@ struct ofc_switch *ofc_pending_find(struct ofc *c, uint64_t dpid);
 void ofc_sw_timer_set(struct ofc_switch *sw, uint64_t after_ms, ev_timer_cb *cb);
 /* close(fd) of a connection, after the close hook. */
 void ofc_close_fd(struct ofc *c, int fd);
-/* A new connection: registered, HELLO sent. NULL (fd closed) on failure. */
-struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer);
+/* A new connection: registered, HELLO sent (or, with tls, the TLS handshake
+ * started). NULL (fd closed) on failure. */
+struct ofc_switch *ofc_sw_new(struct ofc *c, int fd, const char *peer, struct tls_ctx *tls);
 static inline bool ofc_sw_alive(const struct ofc_switch *sw)
 {
     return sw->state <= OFC_ST_UP;
@@ -164,6 +175,8 @@ void ofc_listeners_free(struct ofc *c);
 
 /* ---- ofc_conn.c ---- */
 void ofc_conn_event(struct ev_loop *loop, int fd, int events, void *ctx);
+/* Read what the transport has, then process: -1 if the switch closed. */
+int ofc_conn_read(struct ofc_switch *sw);
 /* Process up to the fairness budget of complete messages from the input. */
 void ofc_conn_process(struct ofc_switch *sw);
 /* Encode m (xid already set) into the main or the priority queue. 0 / -1
@@ -177,7 +190,36 @@ size_t ofc_conn_queued(const struct ofc_switch *sw);
 int ofc_conn_send_error(struct ofc_switch *sw, uint32_t xid, uint16_t type, uint16_t code,
                         const void *data, size_t len);
 
+/* Half-close our side once everything queued is out (LINGER). */
+void ofc_conn_shut(struct ofc_switch *sw);
+
+/* ---- ofc_xport.c ---- */
+/* How a connection's bytes move. read appends to in like buf_read_fd (> 0
+ * bytes, 0 end of stream, -1 with errno: EAGAIN, ENOBUFS when in is full);
+ * write takes up to n bytes (>= 0) and sets *full when the socket takes no
+ * more for now, or -1 with errno; reason turns a -1's errno into words. A
+ * transport may hold input the socket no longer shows (buffered) and output
+ * the socket has not taken (staged, sent by flush: 0 all, 1 some left, -1). */
+struct ofc_xport {
+    const char *name;
+    ssize_t (*read)(struct ofc_switch *sw, struct buf *in);
+    ssize_t (*write)(struct ofc_switch *sw, const uint8_t *p, size_t n, bool *full);
+    bool (*buffered)(const struct ofc_switch *sw);
+    size_t (*staged)(const struct ofc_switch *sw);
+    int (*flush)(struct ofc_switch *sw);
+    void (*end)(struct ofc_switch *sw); /* before our half-close: TLS's close_notify */
+    void (*reason)(const struct ofc_switch *sw, int err, char *dst, size_t cap);
+};
+extern const struct ofc_xport ofc_xport_tcp, ofc_xport_tls;
+/* Set the transport up for a new switch: 0, or -1 (out of memory). */
+int ofc_xport_init(struct ofc_switch *sw, struct tls_ctx *tls);
+void ofc_xport_free(struct ofc_switch *sw);
+/* OFC_ST_TLS: one handshake step; on success the OpenFlow handshake starts. */
+void ofc_xport_tls_step(struct ofc_switch *sw);
+
 /* ---- ofc_proto.c ---- */
+/* (Re)arm the handshake deadline: handshake_timeout_ms after start_ms. */
+void ofc_proto_arm(struct ofc_switch *sw);
 void ofc_proto_start(struct ofc_switch *sw);
 void ofc_proto_handle(struct ofc_switch *sw, const uint8_t *p, size_t len);
 void ofc_proto_free_ports(struct ofc_switch *sw);

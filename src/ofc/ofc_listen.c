@@ -45,12 +45,17 @@ static void ofc_accept_cb(struct ev_loop *loop, int fd, int events, void *ctx)
         char peer[OFC_PEER_MAX];
         if (sock_format_addr((struct sockaddr *)&ss, sl, peer, sizeof(peer)) < 0)
             snprintf(peer, sizeof(peer), "fd %d", cfd);
-        ofc_sw_new(c, cfd, peer);
+        ofc_sw_new(c, cfd, peer, l->tls);
     }
     ofc_leave(c);
 }
 
 int ofc_listen_fd(struct ofc *c, int fd)
+{
+    return ofc_listen_fd_tls(c, fd, NULL);
+}
+
+int ofc_listen_fd_tls(struct ofc *c, int fd, struct tls_ctx *tls)
 {
     struct ofc_listener *l = calloc(1, sizeof(*l));
     if (!l || sock_set_nonblock(fd) < 0 || ev_fd_add(c->loop, fd, EV_READ, ofc_accept_cb, l) < 0) {
@@ -60,6 +65,7 @@ int ofc_listen_fd(struct ofc *c, int fd)
     }
     l->c = c;
     l->fd = fd;
+    l->tls = tls;
     l->next = c->listeners;
     c->listeners = l;
     return 0;
@@ -83,6 +89,11 @@ int ofc_listen(struct ofc *c, const char *addr, char *err, size_t errcap)
 
 int ofc_adopt_fd(struct ofc *c, int fd, const char *peer)
 {
+    return ofc_adopt_tls(c, fd, peer, NULL);
+}
+
+int ofc_adopt_tls(struct ofc *c, int fd, const char *peer, struct tls_ctx *tls)
+{
     char buf[OFC_PEER_MAX];
     if (fd < 0) return -1;
     if (sock_set_nonblock(fd) < 0) {
@@ -100,7 +111,7 @@ int ofc_adopt_fd(struct ofc *c, int fd, const char *peer)
             snprintf(buf, sizeof(buf), "fd %d", fd);
         peer = buf;
     }
-    return ofc_sw_new(c, fd, peer) ? 0 : -1;
+    return ofc_sw_new(c, fd, peer, tls) ? 0 : -1;
 }
 
 void ofc_listeners_free(struct ofc *c)

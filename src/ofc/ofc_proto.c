@@ -32,16 +32,26 @@ static void handshake_timeout_cb(struct ev_loop *loop, uint64_t id, void *ctx)
     ofc_enter(sw->c);
     if (sw->state < OFC_ST_UP) {
         char why[96];
-        snprintf(why, sizeof(why), "handshake not complete after %u ms",
-                 sw->c->cfg.handshake_timeout_ms);
+        snprintf(why, sizeof(why), "%shandshake not complete after %u ms",
+                 sw->state == OFC_ST_TLS ? "TLS " : "", sw->c->cfg.handshake_timeout_ms);
+        if (sw->state == OFC_ST_TLS) sw->c->cnt.tls_failures++;
         ofc_sw_close(sw, why, false);
     }
     ofc_leave(sw->c);
 }
 
+/* One deadline from the connection's start, whatever handshakes it holds
+ * (TLS, then OpenFlow): a peer cannot buy time by finishing one slowly. */
+void ofc_proto_arm(struct ofc_switch *sw)
+{
+    uint64_t now = ev_now_ms(sw->c->loop);
+    uint64_t due = sw->start_ms + sw->c->cfg.handshake_timeout_ms;
+    ofc_sw_timer_set(sw, due > now ? due - now : 0, handshake_timeout_cb);
+}
+
 void ofc_proto_start(struct ofc_switch *sw)
 {
-    ofc_sw_timer_set(sw, sw->c->cfg.handshake_timeout_ms, handshake_timeout_cb);
+    ofc_proto_arm(sw);
     proto_send(sw, OFPT10_HELLO, ofc_next_xid(sw->c), false);
 }
 

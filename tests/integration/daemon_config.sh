@@ -206,6 +206,66 @@ binary = /nonexistent/visorflow-domain
 restart_min = 1ms
 restart_max = 2ms
 EOF2
+# ---- TLS: the core reads and checks the PEM files at start-up (src/tls/tls_conf.c)
+if command -v openssl >/dev/null; then
+  P256=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2)
+  openssl req -x509 "${P256[@]}" -subj /CN=vf-test-ca -keyout "$TMP/ca.key" -out "$TMP/ca.pem" 2>/dev/null &&
+    openssl req -x509 "${P256[@]}" -subj /CN=vf-test-ctl -keyout "$TMP/ctl.key" -out "$TMP/ctl.pem" 2>/dev/null ||
+    t_fail "$T_NAME: openssl could not make test certificates"
+  case_ "a good TLS listener passes" 0 "configuration and 1 apps OK" <<EOF2
+[controller]
+listen = ssl:127.0.0.1:6653
+apps = hub
+app_dir = $TMP/apps
+tls_key = $TMP/ctl.key
+tls_cert = $TMP/ctl.pem
+tls_ca = $TMP/ca.pem
+EOF2
+  case_ "an unknown listen scheme" 2 "c.conf:2: listen: 'udp:127.0.0.1:6653': unknown scheme \(ssl:, tcp: or none\)" <<EOF2
+[controller]
+listen = udp:127.0.0.1:6653
+apps = hub
+EOF2
+  case_ "an ssl: listener without tls_ca" 2 "c.conf:2: a listen with ssl: needs tls_ca \(a PEM file\) in \[controller\]" <<EOF2
+[controller]
+listen = ssl:127.0.0.1:6653
+apps = hub
+tls_key = $TMP/ctl.key
+tls_cert = $TMP/ctl.pem
+EOF2
+  case_ "a TLS key file that does not exist" 2 "c.conf:4: tls_key $TMP/nokey.pem: No such file or directory" <<EOF2
+[controller]
+listen = ssl:127.0.0.1:6653
+apps = hub
+tls_key = $TMP/nokey.pem
+tls_cert = $TMP/ctl.pem
+tls_ca = $TMP/ca.pem
+EOF2
+  case_ "a TLS key that is not the certificate's" 2 "c.conf:4: tls_key $TMP/ca.key does not match the certificate of tls_cert $TMP/ctl.pem" <<EOF2
+[controller]
+listen = ssl:127.0.0.1:6653
+apps = hub
+tls_key = $TMP/ca.key
+tls_cert = $TMP/ctl.pem
+tls_ca = $TMP/ca.pem
+EOF2
+  case_ "a certificate file without PEM" 2 "c.conf:5: tls_cert $TMP/c.conf: no PEM certificate in it" <<EOF2
+[controller]
+listen = ssl:127.0.0.1:6653
+apps = hub
+tls_key = $TMP/ctl.key
+tls_cert = $TMP/c.conf
+tls_ca = $TMP/ca.pem
+EOF2
+  case_ "TLS settings without an ssl: listener" 2 "c.conf:4: tls_cert is set but no listen is ssl:" <<EOF2
+[controller]
+listen = tcp:127.0.0.1:6653
+apps = hub
+tls_cert = $TMP/ctl.pem
+EOF2
+else
+  t_skip "$T_NAME: TLS cases: needs openssl (not installed)"
+fi
 "$VFD" >/dev/null 2>&1; rc=$?
 t_check "$T_NAME: no arguments is a usage error (exit 2)" test $rc -eq 2
 "$VFD" -c "$TMP/none.conf" --check >"$TMP/out" 2>&1; rc=$?

@@ -11,7 +11,10 @@
  * "accept" enters with SBX_EXTRA_ACCEPT, the group a serving domain asks for.
  * "noop" is the legitimate domain: it receives a pipe end by SCM_RIGHTS,
  * waits on it with epoll and writes to it; "accept" serves one client on a
- * listening socket it receives the same way.
+ * listening socket it receives the same way; "tls" does what the of domain
+ * does with TLS: OpenSSL set up before sbx_enter (tls_init), then, inside,
+ * contexts built from PEM in memory and a mutually authenticated TLS
+ * connection over a socketpair made before it entered.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +43,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "../unit/tls_fixtures.h"
 #include "lib/sock.h"
 #include "sbx/sbx.h"
 
@@ -408,6 +412,65 @@ static void a_accept(char *out)
     snprintf(out, OUT_MAX, "ok accepted");
 }
 
+/* ---- TLS inside the sandbox ---------------------------------------------------- */
+
+static struct tlsfx_world tls_w;
+static int tls_sv[2] = {-1, -1};
+
+/* Before sbx_enter: what the domain does (tls_init), plus the test's own
+ * certificates and the socketpair (the sandbox cannot make either). */
+static int tls_prepare(void)
+{
+    char err[TLS_ERR_MAX];
+    tlsfx_fixed_times = true; /* nothing but tls_init may prepare the clock */
+    tlsfx_world_init(&tls_w);
+    if (tls_init(err, sizeof(err)) != 0) return -1;
+    return socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, tls_sv);
+}
+
+static void a_tls(char *out)
+{
+    struct tls_settings ss = tlsfx_settings(&tls_w.server, &tls_w.ca, TLS_V13);
+    struct tls_settings cs = tlsfx_settings(&tls_w.client, &tls_w.ca, TLS_V13);
+    char err[TLS_ERR_MAX] = "";
+    struct tls_ctx *xs = tls_ctx_new(&ss, TLS_SERVER, NULL, err, sizeof(err));
+    struct tls_ctx *xc = xs ? tls_ctx_new(&cs, TLS_CLIENT, NULL, err, sizeof(err)) : NULL;
+    if (!xc) {
+        snprintf(out, OUT_MAX, "context: %.150s", err);
+        return;
+    }
+    struct tls_conn *s = tls_conn_new(xs, tls_sv[0]), *c = tls_conn_new(xc, tls_sv[1]);
+    int rs = TLS_AGAIN, rc = TLS_AGAIN;
+    for (int i = 0; i < 50 && (rs == TLS_AGAIN || rc == TLS_AGAIN); i++) {
+        if (rc == TLS_AGAIN) rc = tls_conn_handshake(c);
+        if (rs == TLS_AGAIN) rs = tls_conn_handshake(s);
+    }
+    if (rs != TLS_OK || rc != TLS_OK) {
+        snprintf(out, OUT_MAX, "handshake: %.80s / %.80s", tls_conn_error(s), tls_conn_error(c));
+        return;
+    }
+    static char buf[65536];
+    memset(buf, 'x', sizeof(buf));
+    size_t sent = 0, got = 0;
+    for (int i = 0; i < 10000 && got < sizeof(buf); i++) {
+        if (sent < sizeof(buf)) {
+            ssize_t w = tls_conn_write(c, buf + sent, sizeof(buf) - sent);
+            if (w > 0) sent += (size_t)w;
+        } else {
+            tls_conn_flush(c);
+        }
+        ssize_t r = tls_conn_read(s, buf, sizeof(buf) - got);
+        if (r > 0) got += (size_t)r;
+    }
+    char d[200];
+    tls_conn_describe(s, d, sizeof(d));
+    snprintf(out, OUT_MAX, "ok tls %zu bytes %.150s", got, d);
+    tls_conn_free(s);
+    tls_conn_free(c);
+    tls_ctx_free(xs);
+    tls_ctx_free(xc);
+}
+
 /* Blocks until the core closes its end (pdeathsig and /proc tests). */
 static void a_wait(char *out)
 {
@@ -424,6 +487,7 @@ static const struct attempt {
     {"noop", a_noop},
     {"wait", a_wait},
     {"accept", a_accept},
+    {"tls", a_tls},
     {"read_shadow", a_read_shadow},
     {"read_any", a_read_any},
     {"list_root", a_list_root},
@@ -470,6 +534,10 @@ int main(int argc, char **argv)
     else if (strcmp(mode, "accept") == 0)
         lim.extra |= SBX_EXTRA_ACCEPT;
     char err[SBX_ERR_MAX], out[OUT_MAX];
+    if (a && a->fn == a_tls && tls_prepare() != 0) {
+        say("tls set-up failed");
+        return 2;
+    }
     if (sbx_enter(&lim, err, sizeof(err)) < 0) {
         say("enter failed:");
         say(err);

@@ -168,6 +168,32 @@ static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
         }
         return 0;
     }
+    case MSG_TLS_CONFIG: {
+        /* The codec checks the form of the PEM texts only (a BEGIN line). */
+        static char key[MSG_TLS_KEY_MAX + 1], cert[MSG_TLS_CERT_MAX + 1], ca[MSG_TLS_CA_MAX + 1];
+        struct msg_tls_config *m = &b->tls_config;
+        m->min_version = v == 0 ? 0x0304 : 0x0303;
+        if (v == 2) {
+            msgfx_rep(m->ciphers, MSG_TLS_TEXT_MAX, 'C');
+            msgfx_rep(m->ciphersuites, MSG_TLS_TEXT_MAX, 'S');
+            msgfx_rep(key, MSG_TLS_KEY_MAX, '\n');
+            msgfx_rep(cert, MSG_TLS_CERT_MAX, '=');
+            msgfx_rep(ca, MSG_TLS_CA_MAX, 'A');
+            memcpy(key + 100, "-----BEGIN ", 11);
+            memcpy(cert, "-----BEGIN ", 11);
+            memcpy(ca + MSG_TLS_CA_MAX - 11, "-----BEGIN ", 11);
+            m->key = key, m->cert = cert, m->ca = ca;
+            m->key_len = MSG_TLS_KEY_MAX, m->cert_len = MSG_TLS_CERT_MAX;
+            m->ca_len = MSG_TLS_CA_MAX;
+        } else {
+            strcpy(m->ciphersuites, v == 0 ? "TLS_AES_128_GCM_SHA256" : "");
+            m->key = v == 0 ? "-----BEGIN k" : "-----BEGIN ";
+            m->cert = v == 0 ? "-----BEGIN c" : "-----BEGIN ";
+            m->ca = v == 0 ? "-----BEGIN a" : "-----BEGIN ";
+            m->key_len = m->cert_len = m->ca_len = v == 0 ? 12 : 11;
+        }
+        return 0;
+    }
     }
     return -1;
 }
@@ -305,6 +331,12 @@ static const struct {
     {MSG_CTL_REQUEST, "02000000000000000001"},
     {MSG_MON_EVENT, "000000003b9aca0000000005000101060a4d00010a4d00029c4013890000004a"
                     "000008000000000000000000"},
+    {MSG_TLS_CONFIG, "0304"
+                     "0000"
+                     "0016544c535f4145535f3132385f47434d5f534841323536"
+                     "0000000c2d2d2d2d2d424547494e206b"
+                     "0000000c2d2d2d2d2d424547494e2063"
+                     "0000000c2d2d2d2d2d424547494e2061"},
     {MSG_LOG, "0200036f6663000b7377697463682031207570"},
     {MSG_HEARTBEAT, "00000001"},
     {MSG_STATUS, "00020005666c6f7773000000000000000c00076c75615f6b6962000000000000"

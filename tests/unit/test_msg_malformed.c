@@ -109,6 +109,10 @@ static void test_recv_malformed(void **state)
 #define ADDR_V4(port) "04 " port " 7f000001 000000000000000000000000"
 #define MOD33         "6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d"
 
+/* A PEM text of 11 bytes ("-----BEGIN "), and three of them. */
+#define PEM1 "0000000b 2d2d2d2d2d424547494e20"
+#define PEM3 PEM1 PEM1 PEM1
+
 static void test_dispatch_malformed(void **state)
 {
     static const struct {
@@ -251,6 +255,31 @@ static void test_dispatch_malformed(void **state)
          "CTL_REQUEST: format 2 not 0 or 1"},
         {MSG_KIND_OF, MSG_CTL_REQUEST, "02 00 0000000000000001", 0,
          "type CTL_REQUEST not permitted for domain kind of"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0302 0000 0000" PEM3, 0,
+         "TLS_CONFIG: TLS version 0x0302 is not 0x0303 (1.2) or 0x0304 (1.3)"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0001 41 0000" PEM3, 0,
+         "TLS_CONFIG: TLS 1.2 ciphers with minimum version TLS 1.3"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0303 0002 412f 0000" PEM3, 0,
+         "TLS_CONFIG: ciphers: byte 0x2f not allowed at 1"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0000 0001 0a" PEM3, 0,
+         "TLS_CONFIG: ciphersuites: byte 0x0a not allowed at 0"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0000 0000 00000000" PEM1 PEM1, 0,
+         "TLS_CONFIG: key: empty"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG,
+         "0304 0000 0000" PEM1 "0000000b 2d2d2d2d2d424547494e0a" PEM1, 0,
+         "TLS_CONFIG: cert: no PEM BEGIN line"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0000 0000" PEM1 PEM1 "00000003 616200", 0,
+         "TLS_CONFIG: NUL byte in text at offset 42"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0000 0000" PEM1 PEM1 "00004000 61", 0,
+         "TLS_CONFIG: string of 16384 bytes at offset 36 runs past the end (1 left)"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0000 0000" PEM1 PEM1 "00020001 61", 0,
+         "TLS_CONFIG: string of 131073 bytes at offset 36 runs past the end (1 left)"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0000 0000" PEM3 "00", 0,
+         "TLS_CONFIG: 1 trailing bytes at offset 51"},
+        {MSG_KIND_CORE, MSG_TLS_CONFIG, "0304 0000 0000 00000000 00000000", 0,
+         "payload length 14, TLS_CONFIG needs 18..213522"},
+        {MSG_KIND_OF, MSG_TLS_CONFIG, "0304 0000 0000" PEM3, 0,
+         "type TLS_CONFIG not permitted for domain kind of"},
         {MSG_KIND_OF, MSG_CTL_REPLY, "02 00 00000000", 0,
          "CTL_REPLY: final 2 / error 0 not 0 or 1"},
         {MSG_KIND_OF, MSG_CTL_REPLY, "01 00 00000005 6162", 0,

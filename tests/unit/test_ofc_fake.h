@@ -3,7 +3,9 @@
  * loop (real or fake clock) whose handlers record what they saw, and fake
  * switches that speak raw OpenFlow bytes over the other end of a socketpair.
  * The fake side never blocks the loop: waiting for a message means running
- * the engine's loop in small steps while reading what arrived.
+ * the engine's loop in small steps while reading what arrived. A fake switch
+ * may speak TLS (fk_open_tls): its bytes then go through a src/tls client
+ * connection, and everything else stays the same.
  */
 #ifndef VF_TEST_OFC_FAKE_H
 #define VF_TEST_OFC_FAKE_H
@@ -22,6 +24,7 @@
 #include "lib/log.h"
 #include "of10/of10.h"
 #include "ofc/ofc.h"
+#include "tls/tls.h"
 
 #define FK_API static __attribute__((unused))
 
@@ -47,6 +50,7 @@ struct tctx {
 struct fk {
     struct tctx *t;
     int fd;
+    struct tls_conn *tls; /* a TLS switch: its client side */
     bool eof;
     struct buf in;
     struct of10_msg m; /* the last message fk_next returned (arena of t) */
@@ -215,8 +219,40 @@ FK_API struct fk *fk_open(struct tctx *t)
     return f;
 }
 
+/* A switch that speaks TLS: the engine adopts its socket with srv, the fake
+ * is a client of cli (NULL: the fake speaks nothing yet; set f->tls or
+ * write raw bytes). The handshake is left to fk_tls_handshake. */
+FK_API struct fk *fk_open_tls(struct tctx *t, struct tls_ctx *srv, struct tls_ctx *cli)
+{
+    int sv[2];
+    struct fk *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    f->t = t;
+    f->fd = sv[1];
+    buf_init(&f->in, 1u << 26);
+    if (cli) {
+        f->tls = tls_conn_new(cli, f->fd);
+        assert_non_null(f->tls);
+    }
+    assert_int_equal(ofc_adopt_tls(t->c, sv[0], "fake-tls", srv), 0);
+    return f;
+}
+
+/* Run the client's handshake against the engine: TLS_OK or TLS_ERR. */
+FK_API int fk_tls_handshake(struct fk *f)
+{
+    int r = TLS_AGAIN;
+    for (int i = 0; i < 2000 && r == TLS_AGAIN; i++) {
+        r = tls_conn_handshake(f->tls);
+        if (r == TLS_AGAIN) tc_run(f->t, 1);
+    }
+    return r;
+}
+
 FK_API void fk_close(struct fk *f)
 {
+    tls_conn_free(f->tls);
     if (f->fd >= 0) close(f->fd);
     buf_free(&f->in);
     free(f);
@@ -226,6 +262,18 @@ FK_API void fk_close(struct fk *f)
 FK_API void fk_write(struct fk *f, const void *p, size_t len)
 {
     const uint8_t *b = p;
+    if (f->tls) {
+        for (int spins = 0; len > 0 || tls_conn_staged(f->tls) > 0; spins++) {
+            ssize_t r = len ? tls_conn_write(f->tls, b, len) : 0;
+            assert_true(r >= 0);
+            if (!len && tls_conn_flush(f->tls) == 0) break;
+            b += r;
+            len -= (size_t)r;
+            assert_true(spins < 100000);
+            if (r == 0) tc_run(f->t, 1);
+        }
+        return;
+    }
     for (int spins = 0; len > 0; spins++) {
         ssize_t r = write(f->fd, b, len);
         if (r > 0) {
@@ -255,6 +303,16 @@ FK_API void fk_send(struct fk *f, const struct of10_msg *m)
 /* Read what is there (no waiting). */
 FK_API void fk_read(struct fk *f)
 {
+    while (f->tls) {
+        if (buf_reserve(&f->in, 16384) != BUF_OK) return;
+        ssize_t r = tls_conn_read(f->tls, buf_tail(&f->in), 16384);
+        if (r > 0) {
+            buf_commit(&f->in, (size_t)r);
+            continue;
+        }
+        if (r == 0 || errno != EAGAIN) f->eof = true; /* closed, or a TLS error */
+        return;
+    }
     for (;;) {
         ssize_t r = buf_read_fd(&f->in, f->fd);
         if (r > 0) continue;

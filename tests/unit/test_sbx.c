@@ -218,6 +218,27 @@ static void test_noop_works(void **state)
     assert_string_equal(sbx_describe_exit(r.wstatus, why, sizeof(why)), "exited 0");
 }
 
+/* TLS as the of domain uses it: OpenSSL set up before sbx_enter, then
+ * contexts from PEM in memory, a mutually authenticated handshake and data,
+ * all under the filter (no file, no system call outside the allow-list). */
+static void test_tls_works(void **state)
+{
+    (void)state;
+    PROBE_NEED_SANDBOX();
+    struct probe_run r;
+    assert_int_equal(probe_start(&r, "tls", "filter", getpid(), NULL), 0);
+    assert_true(probe_next(&r) > 0);
+    assert_string_equal(r.msg[0], "ready");
+    probe_finish(&r);
+    char why[SBX_ERR_MAX];
+    print_message("tls -> %s; %s\n", r.nmsg > 1 ? r.msg[1] : "(no report)",
+                  sbx_describe_exit(r.wstatus, why, sizeof(why)));
+    assert_int_equal(r.nmsg, 2);
+    assert_non_null(strstr(r.msg[1], "ok tls 65536 bytes TLSv1.3 TLS_AES_256_GCM_SHA384, peer "
+                                     "CN=switch 1"));
+    assert_string_equal(sbx_describe_exit(r.wstatus, why, sizeof(why)), "exited 0");
+}
+
 /* A listening socket handed over by the core: accept4 needs the
  * SBX_EXTRA_ACCEPT group, and kills without it. */
 static void accept_case(const char *mode, int want_ok)
@@ -372,13 +393,14 @@ static void test_describe_exit(void **state)
 int main(void)
 {
     enum { N_ESC = sizeof(escapes) / sizeof(escapes[0]) };
-    static struct CMUnitTest tests[N_ESC + 8];
+    static struct CMUnitTest tests[N_ESC + 9];
     static char names[N_ESC][48];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_describe_exit);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_spec);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_exec_failure);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_noop_works);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tls_works);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_extra_accept);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_pdeathsig);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_memory_bomb);
