@@ -33,6 +33,7 @@
 #define LEN_CTL_REQUEST (1 + 1 + 8)
 #define LEN_CTL_REPLY   (1 + 1 + 4)
 #define LEN_APP_RESULT  (4 + STR(0))
+#define LEN_GUEST_NOTE  (2 + 2 + 1 + 1 + 4 + 6 + 2 + 4 + MSG_NOTE_TEXT_MAX)
 
 _Static_assert(LEN_APP_MAX <= MSG_MAX_PAYLOAD, "APP_SOURCES must fit MSG_MAX_PAYLOAD");
 _Static_assert(MSG_MAX_PAYLOAD <= UINT32_MAX - MSG_HDR_LEN, "length field");
@@ -73,6 +74,7 @@ CODEC(sock_setopt, sock_setopt)
 CODEC(rule, rule)
 CODEC(rule_del, rule_del)
 CODEC(rule_list, rule_list)
+CODEC(guest_notify, guest_notify)
 
 static int enc_socket_result(struct msg_w *w, const union msg_body *b)
 {
@@ -122,10 +124,11 @@ static const struct entry catalog[] = {
     ROW(RULE_ADD, D2C, 0, 0, MSG_RULE_LEN, MSG_RULE_LEN, rule),
     ROW(RULE_DEL, D2C, 0, 0, 4, 4, rule_del),
     ROW(RULE_LIST, D2C, 0, 0, 6, 6, rule_list),
+    ROW(GUEST_NOTIFY, D2C, 0, 0, LEN_GUEST_NOTE, LEN_GUEST_NOTE, guest_notify),
 };
 #define N_CATALOG (sizeof(catalog) / sizeof(catalog[0]))
 
-/* 23 types: a linear scan is as fast as anything and obviously correct. */
+/* 24 types: a linear scan is as fast as anything and obviously correct. */
 static const struct entry *find(uint16_t type)
 {
     for (size_t i = 0; i < N_CATALOG; i++)
