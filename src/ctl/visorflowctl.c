@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "  rule list     monitor rules: id, owner, rule, packets, bytes\n"
             "  stats         monitor: per-port pass/drop counters, drop events, rule count\n"
             "  ports         monitor: the configured guest ports and whether they are attached\n"
+            "  guests        guest ports as their guests see them: rules, hypercalls, notes\n"
             "  COMMAND --help    help on one command\n"
             "options:\n"
             "  -s, --socket PATH  control socket (default " CTL_DEFAULT_SOCK
@@ -69,11 +70,21 @@ static const struct {
     {"stats", "usage: visorflowctl [--json] stats\n"
               "The monitor's counters: for each guest port, packets and bytes passed and\n"
               "dropped in each direction, malformed packets, drop events sent, suppressed by\n"
-              "the rate limit and lost (ring full); the drop events the core read, forwarded\n"
-              "to the controller domain or dropped; and the number of rules.\n"},
+              "the rate limit and lost (ring full), hypercall frames (queued for the core,\n"
+              "oversized, over the rate, lost, spoofed, the monitor's sent); the drop events\n"
+              "the core read, forwarded to the controller domain or dropped; the hypercall\n"
+              "frames it read; and the number of rules.\n"},
     {"ports", "usage: visorflowctl [--json] ports\n"
               "The guest ports of [monitor]: id, guest interface, uplink, the switch-side port\n"
-              "name, flags, and whether the filter is attached.\n"},
+              "name, flags, whether the filter is attached, the rules its guest owns and its\n"
+              "hypercall frames.\n"},
+    {"guests", "usage: visorflowctl [--json] guests\n"
+               "Each guest port as its guest sees the monitor (docs/hypercall.md): whether it\n"
+               "is attached, the rules the guest owns (guest:ID), its hypercall frames\n"
+               "(queued for the core, oversized, over the rate, lost, spoofed 0x88B5 frames\n"
+               "towards it, the monitor's frames sent), what the core's server did with them\n"
+               "(requests, malformed, unanswered, refused, retries), and its notifications\n"
+               "(made, queued for EVENTS; the domains' notes sent, rate-limited, not sent).\n"},
 };
 
 static int command_help(const char *cmd)

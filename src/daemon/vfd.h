@@ -16,6 +16,7 @@
 
 #include "brk/brk.h"
 #include "conf/conf.h"
+#include "hc/hc_server.h"
 #include "lib/ev.h"
 #include "lib/log.h"
 #include "mon/mon.h"
@@ -68,6 +69,9 @@ struct vfd_mon_conf {
     const char *pin_dir;
     uint32_t ev_rate, ev_burst; /* drop events per second and burst, per port and CPU */
     uint32_t ev_queue;          /* messages that may wait for the of domain before events drop */
+    uint32_t hc_rate, hc_burst; /* hypercall frames per second and burst, per port (datapath) */
+    uint32_t guest_max_rules;   /* rules one guest may own (the hc server's quota) */
+    uint32_t notify_rate, notify_burst; /* domain notes per second and burst, per port (core) */
     struct vfd_mon_port_conf *ports;
     size_t nports;
     struct vfd_mon_rule_conf *rules;
@@ -255,6 +259,7 @@ struct vfd {
     struct vfd_watch *watch;
     struct vfd_records *records;
     struct vfd_mon *mon; /* NULL without [monitor] */
+    struct vfd_hc *hc;   /* the guests' hypercalls; NULL without [monitor] */
     uint64_t started_ms;
     /* apps */
     struct vfd_appset *apps_live; /* the set the of domain runs */
@@ -316,12 +321,17 @@ struct vfd_mon_counters {
  * go. Nothing of a failed start stays applied. No [monitor]: nothing, 0. */
 int vfd_mon_start(struct vfd *d, char *err, size_t errcap);
 /* The configured rules and ports onto an open monitor (vfd_mon_apply.c):
- * 0, or -1 with "file:line: ..." and nothing of this call left applied. */
-int vfd_mon_apply(struct vfd *d, struct mon *m, char *err, size_t errcap);
+ * 0, or -1 with "file:line: ..." and nothing of this call left applied.
+ * renewed (room for 2 * VFD_MON_MAX_PORTS) gets the ids of the ports this
+ * call attached anew or detached: their guest may have changed. */
+int vfd_mon_apply(struct vfd *d, struct mon *m, uint16_t *renewed, size_t *nrenewed, char *err,
+                  size_t errcap);
 /* Closes the handle only: ports, rules and counters stay pinned and filtering. */
 void vfd_mon_stop(struct vfd *d);
 /* The open monitor, NULL when none is configured. */
 struct mon *vfd_mon_handle(struct vfd *d);
+/* The ports this start attached anew or detached (vfd_mon_apply's renewed). */
+size_t vfd_mon_renewed(struct vfd *d, const uint16_t **ids);
 void vfd_mon_counters(struct vfd *d, struct vfd_mon_counters *c);
 /* Add a rule in owner's name; max: how many rules that owner may hold (0: no
  * cap). 0 with *id, or -errno with the reason in err (ENODEV: no monitor,
@@ -339,6 +349,43 @@ int vfd_mon_dom_list(struct vfd_domain *dom, uint32_t id, const struct msg_rule_
 /* Conversions between the wire's rule and the monitor's. */
 void vfd_mon_rule_to_msg(const struct mon_rule *r, struct msg_rule *m);
 void vfd_mon_rule_from_msg(const struct msg_rule *m, struct mon_rule *r);
+
+/* ---- guest hypercalls (vfd_hc.c) ---------------------------------------------------- *
+ * With [monitor] the core serves the guests' hypercall channel
+ * (docs/hypercall.md): frames the datapath took off a guest port are carried
+ * out by the hc server over the monitor's rules, as guest:PORT, and answered
+ * on that port; the of domain's GUEST_NOTIFY become notes down the channel. */
+
+struct vfd_hc;
+
+/* One guest port as `visorflowctl guests` shows it (the datapath's counters
+ * are mon_port_stats'). */
+struct vfd_hc_port {
+    struct hc_port_stats srv; /* the hc server's, since the core started */
+    uint64_t notes_sent;      /* domain notes sent down the channel */
+    uint64_t notes_limited;   /* dropped: over [monitor] notify_rate */
+    uint64_t notes_unsent;    /* kept in the backlog, the send failed */
+    size_t backlog;           /* notes kept for EVENTS (at most HC_BACKLOG) */
+};
+struct vfd_hc_counters {
+    uint64_t frames;         /* read from the hypercall ring */
+    uint64_t stale;          /* dropped: waited in the ring from before this core started */
+    uint64_t send_errors;    /* replies the socket refused */
+    uint64_t notes_bad_port; /* domain notes for a port [monitor] does not configure */
+};
+
+/* Open the server and the marked socket, set the limits, put the ring on the
+ * loop, and delete the guest:ID rules of ports whose guest may have changed
+ * (vfd_mon_renewed) or that are not configured: after vfd_mon_start, before
+ * the capabilities go (the socket needs CAP_NET_RAW). No monitor: nothing, 0. */
+int vfd_hc_start(struct vfd *d, char *err, size_t errcap);
+void vfd_hc_stop(struct vfd *d);
+/* -ENODEV without a monitor, -ENOENT for a port [monitor] does not configure. */
+int vfd_hc_port(struct vfd *d, uint16_t port_id, struct vfd_hc_port *out);
+void vfd_hc_counters(struct vfd *d, struct vfd_hc_counters *c);
+/* GUEST_NOTIFY from a domain (vfd_dispatch.c): rate-limited per port, then a
+ * note down the port's channel. Never fatal: the decoder checked the fields. */
+int vfd_hc_notify(struct vfd_domain *dom, const struct msg_guest_notify *m);
 
 /* Keep only the capabilities spawning domains needs (vfd_caps.c). */
 int vfd_caps_drop(struct log *log, char *err, size_t errcap);

@@ -1,10 +1,11 @@
 /*
  * vfd_config_mon.c - the [monitor] section: where the eBPF filter's pins live,
- * which guest ports it sits on, the drop-event rate, and the administrator's
- * rules. Everything is checked here, before anything is opened: a bad port
- * line or rule is "file:line: message" and the daemon does not start, so a
- * start never applies half of a configuration. No [monitor] section: no
- * monitor at all, everything else as without one.
+ * which guest ports it sits on, the drop-event rate, the administrator's
+ * rules and the limits of the guests' hypercalls. Everything is checked
+ * here, before anything is opened: a bad port line or rule is "file:line:
+ * message" and the daemon does not start, so a start never applies half of a
+ * configuration. No [monitor] section: no monitor at all, everything else as
+ * without one.
  *
  *   port = ID guest=IF uplink=IF|auto [peer=IF] [switch=IF] [ipv4-only]
  *   rule = drop 10.0.0.5 port 22 dir from-guest on 1      (mon_rule_parse's form)
@@ -15,8 +16,9 @@
 
 #include "daemon/vfd.h"
 
-static const char *const mon_keys[] = {"pin_dir", "event_rate", "event_burst", "event_queue",
-                                       "port",    "rule",       NULL};
+static const char *const mon_keys[] = {
+    "pin_dir",        "event_rate",      "event_burst",     "event_queue", "port",         "rule",
+    "hypercall_rate", "hypercall_burst", "guest_max_rules", "notify_rate", "notify_burst", NULL};
 
 #define PIN_DIR_MAX 199 /* struct mon keeps the path in 200 bytes */
 
@@ -192,6 +194,21 @@ static int mon_numbers(struct vfd_config *cfg, char *err, size_t errcap)
     cfg->mon.ev_rate = (uint32_t)rate;
     cfg->mon.ev_burst = (uint32_t)burst;
     cfg->mon.ev_queue = (uint32_t)queue;
+    /* Guest hypercalls (docs/hypercall.md): the datapath's bucket per port,
+     * the hc server's rule quota (the library's own limits), and the core's
+     * bucket per port for notes the domains send down the channel. */
+    uint64_t hrate, hburst, quota, nrate, nburst;
+    if (conf_u64(c, "monitor", "hypercall_rate", 50, 1, 1000000, &hrate, err, errcap) ||
+        conf_u64(c, "monitor", "hypercall_burst", 20, 1, 1000000, &hburst, err, errcap) ||
+        conf_u64(c, "monitor", "guest_max_rules", 64, 1, 100000, &quota, err, errcap) ||
+        conf_u64(c, "monitor", "notify_rate", 5, 1, 1000, &nrate, err, errcap) ||
+        conf_u64(c, "monitor", "notify_burst", 10, 1, 1000, &nburst, err, errcap))
+        return -1;
+    cfg->mon.hc_rate = (uint32_t)hrate;
+    cfg->mon.hc_burst = (uint32_t)hburst;
+    cfg->mon.guest_max_rules = (uint32_t)quota;
+    cfg->mon.notify_rate = (uint32_t)nrate;
+    cfg->mon.notify_burst = (uint32_t)nburst;
     const struct conf_entry *e = conf_find(c, "monitor", "pin_dir");
     cfg->mon.pin_dir = e ? e->value : MON_PIN_DIR_DEFAULT;
     if (e && (e->value[0] != '/' || strlen(e->value) > PIN_DIR_MAX)) {

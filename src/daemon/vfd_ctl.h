@@ -8,7 +8,11 @@
 #ifndef VF_VFD_CTL_H
 #define VF_VFD_CTL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct ctl_client;
+struct mon;
 struct vfd;
 
 struct ctl_command {
@@ -22,6 +26,10 @@ struct ctl_command {
 void ctl_cmd_rule(struct ctl_client *cl, int argc, char **argv, int json);
 void ctl_cmd_stats(struct ctl_client *cl, int argc, char **argv, int json);
 void ctl_cmd_ports(struct ctl_client *cl, int argc, char **argv, int json);
+/* The guests' view (vfd_ctl_hc.c): per port, its rules and hypercall counters. */
+void ctl_cmd_guests(struct ctl_client *cl, int argc, char **argv, int json);
+/* Rules owned by guest:PORT. */
+size_t ctl_guest_rules(struct mon *m, uint16_t port_id);
 
 const struct ctl_command *ctl_command_find(const char *name);
 void ctl_printf(struct ctl_client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

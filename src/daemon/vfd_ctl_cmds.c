@@ -316,6 +316,7 @@ static const struct ctl_command ctl_commands[] = {
     {"rule", 1, 20, "rule add RULE... | rule del ID | rule list [--json]", ctl_cmd_rule},
     {"stats", 0, 0, "stats [--json]", ctl_cmd_stats},
     {"ports", 0, 0, "ports [--json]", ctl_cmd_ports},
+    {"guests", 0, 0, "guests [--json]", ctl_cmd_guests},
 };
 
 const struct ctl_command *ctl_command_find(const char *name)

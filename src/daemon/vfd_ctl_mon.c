@@ -7,9 +7,13 @@
  *   rule del ID        delete any rule (admin may)
  *   rule list          id, owner, rule text, packets, bytes
  *   stats              per port: pass/drop packets and bytes per direction,
- *                      malformed, drop events sent/limited/lost; the core's
- *                      own event counters; the rule count
+ *                      malformed, drop events sent/limited/lost, hypercall
+ *                      frames; the core's own event and hypercall counters;
+ *                      the rule count
  *   ports              the configured ports and whether they are attached
+ *                      (with the guest's rule count and hypercall frames)
+ *
+ * The guests' own view, `guests`, is vfd_ctl_hc.c's.
  *
  * The control socket is root's (mode 0600), so its requests act as admin.
  */
@@ -160,8 +164,12 @@ static int stats_cb(const struct mon_port_info *pi, void *ctx)
                        pi->dir[k].drop_bytes);
         ctl_printf(j->cl,
                    "\"malformed\":%" PRIu64 ",\"events_sent\":%" PRIu64
-                   ",\"events_limited\":%" PRIu64 ",\"events_lost\":%" PRIu64 "}",
-                   pi->malformed, pi->ev_sent, pi->ev_limited, pi->ev_lost);
+                   ",\"events_limited\":%" PRIu64 ",\"events_lost\":%" PRIu64
+                   ",\"hypercalls\":{\"frames\":%" PRIu64 ",\"oversize\":%" PRIu64
+                   ",\"limited\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"spoofed\":%" PRIu64
+                   ",\"sent\":%" PRIu64 "}}",
+                   pi->malformed, pi->ev_sent, pi->ev_limited, pi->ev_lost, pi->hc_frames,
+                   pi->hc_oversize, pi->hc_limited, pi->hc_lost, pi->hc_spoofed, pi->hc_sent);
     } else {
         ctl_printf(j->cl, "port %u (%s/%s)%s\n", pi->port_id, pi->guest_if[0] ? pi->guest_if : "?",
                    pi->uplink_if[0] ? pi->uplink_if : "?", pi->attached ? "" : " NOT ATTACHED");
@@ -175,6 +183,12 @@ static int stats_cb(const struct mon_port_info *pi, void *ctx)
                    "  malformed %" PRIu64 "; drop events sent %" PRIu64 ", limited %" PRIu64
                    ", lost %" PRIu64 "\n",
                    pi->malformed, pi->ev_sent, pi->ev_limited, pi->ev_lost);
+        ctl_printf(j->cl,
+                   "  hypercalls: frames %" PRIu64 ", oversize %" PRIu64 ", limited %" PRIu64
+                   ", lost %" PRIu64 ", spoofed %" PRIu64 "; the monitor's frames sent %" PRIu64
+                   "\n",
+                   pi->hc_frames, pi->hc_oversize, pi->hc_limited, pi->hc_lost, pi->hc_spoofed,
+                   pi->hc_sent);
     }
     j->n++;
     return 0;
@@ -187,7 +201,9 @@ void ctl_cmd_stats(struct ctl_client *cl, int argc, char **argv, int json)
     struct mon *m = need_mon(cl);
     if (!m) return;
     struct vfd_mon_counters c;
+    struct vfd_hc_counters h;
     vfd_mon_counters(d, &c);
+    vfd_hc_counters(d, &h);
     char pin[512];
     json_escape(pin, sizeof(pin), d->cfg.mon.pin_dir);
     struct stats_job j = {cl, json, 0};
@@ -196,8 +212,11 @@ void ctl_cmd_stats(struct ctl_client *cl, int argc, char **argv, int json)
         mon_port_list(m, stats_cb, &j);
         ctl_printf(cl,
                    "],\"core_events\":{\"read\":%" PRIu64 ",\"forwarded\":%" PRIu64
-                   ",\"queue_full\":%" PRIu64 ",\"no_domain\":%" PRIu64 ",\"bad\":%" PRIu64 "}}\n",
-                   c.ev_read, c.ev_forwarded, c.ev_queue_full, c.ev_no_domain, c.ev_bad);
+                   ",\"queue_full\":%" PRIu64 ",\"no_domain\":%" PRIu64 ",\"bad\":%" PRIu64
+                   "},\"core_hypercalls\":{\"read\":%" PRIu64 ",\"stale\":%" PRIu64
+                   ",\"send_errors\":%" PRIu64 ",\"notes_bad_port\":%" PRIu64 "}}\n",
+                   c.ev_read, c.ev_forwarded, c.ev_queue_full, c.ev_no_domain, c.ev_bad, h.frames,
+                   h.stale, h.send_errors, h.notes_bad_port);
         return;
     }
     ctl_printf(cl, "OK\nmonitor %s: %zu rules\n", pin, mon_rule_count(m));
@@ -207,6 +226,10 @@ void ctl_cmd_stats(struct ctl_client *cl, int argc, char **argv, int json)
                ", dropped (its queue full) %" PRIu64 ", dropped (not running) %" PRIu64
                ", bad %" PRIu64 "\n",
                c.ev_read, c.ev_forwarded, c.ev_queue_full, c.ev_no_domain, c.ev_bad);
+    ctl_printf(cl,
+               "hypercalls at the core: read %" PRIu64 ", dropped as stale %" PRIu64
+               ", replies lost %" PRIu64 "; domain notes for unconfigured ports %" PRIu64 "\n",
+               h.frames, h.stale, h.send_errors, h.notes_bad_port);
 }
 
 /* ---- ports ---------------------------------------------------------------------------------- */
@@ -225,19 +248,24 @@ void ctl_cmd_ports(struct ctl_client *cl, int argc, char **argv, int json)
         int have = mon_port_stats(m, p->id, &pi) == 0;
         int ok = have && pi.attached;
         int v4 = !!(p->flags & MON_PORT_IPV4_ONLY);
+        uint64_t hcf = have ? pi.hc_frames : 0;
         if (json)
             ctl_printf(cl,
                        "%s{\"id\":%u,\"guest\":\"%s\",\"uplink\":\"%s\",\"switch_port\":\"%s\","
                        "\"uplink_created\":%s,\"ipv4_only\":%s,\"attached\":%s,"
-                       "\"guest_ifindex\":%d,\"uplink_ifindex\":%d}",
+                       "\"guest_ifindex\":%d,\"uplink_ifindex\":%d,\"guest_rules\":%zu,"
+                       "\"hypercalls\":%" PRIu64 "}",
                        i ? "," : "", p->id, p->guest, p->uplink, p->switch_port,
                        p->peer[0] ? "true" : "false", v4 ? "true" : "false", ok ? "true" : "false",
-                       have ? pi.guest_ifindex : 0, have ? pi.uplink_ifindex : 0);
+                       have ? pi.guest_ifindex : 0, have ? pi.uplink_ifindex : 0,
+                       ctl_guest_rules(m, p->id), hcf);
         else
-            ctl_printf(cl, "port %u: guest %s uplink %s switch port %s%s%s: %s\n", p->id, p->guest,
-                       p->uplink, p->switch_port[0] ? p->switch_port : "(unknown)",
+            ctl_printf(cl,
+                       "port %u: guest %s uplink %s switch port %s%s%s: %s\n"
+                       "  guest rules %zu, hypercall frames %" PRIu64 "\n",
+                       p->id, p->guest, p->uplink, p->switch_port[0] ? p->switch_port : "(unknown)",
                        p->peer[0] ? " (pair created by the core)" : "", v4 ? " ipv4-only" : "",
-                       ok ? "attached" : "NOT ATTACHED");
+                       ok ? "attached" : "NOT ATTACHED", ctl_guest_rules(m, p->id), hcf);
     }
     if (json) ctl_printf(cl, "]}\n");
 }

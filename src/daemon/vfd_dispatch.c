@@ -139,9 +139,18 @@ static int h_rule_list(void *ctx, const struct msg_hdr *h, struct msg_r *r, int 
     return vfd_mon_dom_list(ctx, h->id, &m);
 }
 
+/* A note for a guest (vfd_hc.c): one way, rate-limited per port there. */
+static int h_guest_notify(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct msg_guest_notify m;
+    if (msg_dec_guest_notify(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_hc_notify(ctx, &m);
+}
+
 /* Not listed, hence fatal from any domain: every core -> domain type. Apps
- * (records, app results), outgoing connections and the monitor's rules
- * belong to the of domain only. */
+ * (records, app results), outgoing connections, the monitor's rules and
+ * notes to the guests belong to the of domain only. */
 static const struct msg_handler core_table[] = {
     {MSG_LOG, OF | MGMT, h_log},
     {MSG_HEARTBEAT, OF | MGMT, h_heartbeat},
@@ -157,6 +166,7 @@ static const struct msg_handler core_table[] = {
     {MSG_RULE_ADD, OF, h_rule_add},
     {MSG_RULE_DEL, OF, h_rule_del},
     {MSG_RULE_LIST, OF, h_rule_list},
+    {MSG_GUEST_NOTIFY, OF, h_guest_notify},
     {0, 0, NULL},
 };
 

@@ -1,7 +1,8 @@
 /*
  * vfd_main.c - visorflowd, the core. In this order: read the configuration;
  * open what it names (control socket, records, the monitor below the guests
- * with its ports and rules, the OpenFlow listeners, held for the domains);
+ * with its ports and rules and the guests' hypercall channel, the OpenFlow
+ * listeners, held for the domains);
  * read the apps; give up every capability but those that
  * start domains; start each domain (vfd_domain.c) and serve until SIGINT or
  * SIGTERM. SIGHUP reloads the apps; SIGCHLD is how a domain's death arrives.
@@ -126,8 +127,10 @@ static int run(struct vfd *d)
         }
     }
     /* The monitor before the capabilities go: loading its programs and
-     * attaching ports need them; its later map updates do not. */
-    if (vfd_mon_start(d, err, sizeof(err)) != 0 || vfd_domains_start(d, err, sizeof(err)) != 0 ||
+     * attaching ports need them, as does the hypercall socket (CAP_NET_RAW);
+     * its later map updates and sends do not. */
+    if (vfd_mon_start(d, err, sizeof(err)) != 0 || vfd_hc_start(d, err, sizeof(err)) != 0 ||
+        vfd_domains_start(d, err, sizeof(err)) != 0 ||
         vfd_apps_startup(d, startup_done, d, err, sizeof(err)) != 0) {
         log_error(&d->log, "core", "%s", err);
         return 1;
@@ -210,6 +213,7 @@ int main(int argc, char **argv)
     vfd_watch_free(d.watch);
     vfd_ctl_free(d.ctl);
     vfd_records_free(d.records);
+    vfd_hc_stop(&d);  /* before the monitor: the ring's fd is the handle's */
     vfd_mon_stop(&d); /* the handle only: the filter goes on without the core */
     if (d.reload.timer) ev_timer_cancel(d.loop, d.reload.timer);
     vfd_appset_unref(d.reload.set);

@@ -32,11 +32,19 @@ struct vfd_mon {
     int ev_fd;
     struct vfd_mon_counters cnt;
     uint32_t lost; /* events dropped for the of domain since the last one it got */
+    uint16_t renewed[2 * VFD_MON_MAX_PORTS]; /* ports attached anew or detached at start */
+    size_t nrenewed;
 };
 
 struct mon *vfd_mon_handle(struct vfd *d)
 {
     return d->mon ? d->mon->m : NULL;
+}
+
+size_t vfd_mon_renewed(struct vfd *d, const uint16_t **ids)
+{
+    *ids = d->mon ? d->mon->renewed : NULL;
+    return d->mon ? d->mon->nrenewed : 0;
 }
 
 void vfd_mon_counters(struct vfd *d, struct vfd_mon_counters *c)
@@ -215,7 +223,7 @@ int vfd_mon_start(struct vfd *d, char *err, size_t errcap)
         return -1;
     }
     if (mon_events_rate(vm->m, mc->ev_rate, mc->ev_burst) != 0 ||
-        vfd_mon_apply(d, vm->m, err, errcap) != 0) {
+        vfd_mon_apply(d, vm->m, vm->renewed, &vm->nrenewed, err, errcap) != 0) {
         if (!err[0]) snprintf(err, errcap, "monitor: %s", mon_error(vm->m));
         mon_free(vm);
         return -1;

@@ -16,7 +16,9 @@
  * Ports: the configured set is the truth. A port found attached as
  * configured is kept untouched (traffic never stops across a restart); one
  * attached differently is re-attached; one attached but no longer configured
- * is detached, after everything else worked.
+ * is detached, after everything else worked. The ports attached anew and the
+ * ones detached are reported to the caller: whoever is behind them now may
+ * not be the guest that was, so its guest:ID rules go (vfd_hc_start).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +133,8 @@ static int find_stale(const struct mon_port_info *pi, void *ctx)
     return 0;
 }
 
-static int apply_ports(struct vfd *d, struct mon *m, char *err, size_t errcap)
+static int apply_ports(struct vfd *d, struct mon *m, uint16_t *renewed, size_t *nrenewed, char *err,
+                       size_t errcap)
 {
     const struct vfd_mon_conf *mc = &d->cfg.mon;
     uint16_t *fresh = calloc(mc->nports ? mc->nports : 1, sizeof(*fresh));
@@ -162,6 +165,8 @@ static int apply_ports(struct vfd *d, struct mon *m, char *err, size_t errcap)
         }
         fresh[nfresh++] = p->id;
     }
+    memcpy(renewed, fresh, nfresh * sizeof(*fresh));
+    *nrenewed = nfresh;
     free(fresh);
     struct stale st = {.mc = mc};
     mon_port_list(m, find_stale, &st);
@@ -169,13 +174,15 @@ static int apply_ports(struct vfd *d, struct mon *m, char *err, size_t errcap)
         log_info(&d->log, "monitor", "port %u is attached but not configured: detaching",
                  st.ids[k]);
         mon_detach_port(m, st.ids[k]);
+        renewed[(*nrenewed)++] = st.ids[k];
     }
     log_info(&d->log, "monitor", "ports: %zu attached now, %zu kept as they were, %zu detached",
              nfresh, nkept, st.n);
     return 0;
 }
 
-int vfd_mon_apply(struct vfd *d, struct mon *m, char *err, size_t errcap)
+int vfd_mon_apply(struct vfd *d, struct mon *m, uint16_t *renewed, size_t *nrenewed, char *err,
+                  size_t errcap)
 {
     const struct vfd_mon_conf *mc = &d->cfg.mon;
     uint32_t *added = calloc(mc->nrules ? mc->nrules : 1, sizeof(*added));
@@ -185,7 +192,9 @@ int vfd_mon_apply(struct vfd *d, struct mon *m, char *err, size_t errcap)
         return -1;
     }
     int rc = apply_rules(d, m, added, &nadded, &kept, err, errcap);
-    if (rc == 0 && (rc = apply_ports(d, m, err, errcap)) != 0) rules_undo(m, added, nadded);
+    *nrenewed = 0;
+    if (rc == 0 && (rc = apply_ports(d, m, renewed, nrenewed, err, errcap)) != 0)
+        rules_undo(m, added, nadded);
     if (rc == 0)
         log_info(&d->log, "monitor", "configured rules: %zu added, %zu already there", nadded,
                  kept);

@@ -12,7 +12,8 @@
  *   dom_sock.c   socket requests to the core and their answers
  *   dom_of.c     kind "of": the OpenFlow engine and the Lua apps
  *   dom_ctl.c    control requests: status detail, flow tables
- *   dom_rules.c  the Lua rules module's requests (RULE_*), drop events
+ *   dom_rules.c  the Lua rules module's requests (RULE_*), drop events, the
+ *                `guest` module's notes (GUEST_NOTIFY)
  *   dom_lsock.c  the Lua `socket` module (luasocket-style) over dom_sock;
  *                dom_lsock_io.c send/receive, dom_lselect.c socket.select
  */
@@ -36,6 +37,7 @@ struct dom_rreq;
 struct msg_mon_event;
 struct msg_rule_result;
 struct lof_rule_req;
+struct lof_guest_note;
 
 #define DOM_OUTQ_MAX    (8u << 20) /* bytes waiting for the core */
 #define DOM_LOG_QUEUE   2048       /* queued messages beyond which log lines are dropped */
@@ -169,6 +171,8 @@ int dom_rules_request(void *ctx, const struct lof_rule_req *rq);
 int dom_rules_result(struct dom *d, uint32_t id, const struct msg_rule_result *m, struct msg_r *r);
 /* MON_EVENT from the core. */
 void dom_rules_drop(struct dom *d, const struct msg_mon_event *m);
+/* lof's guest_notify host callback (ctx: the dom): GUEST_NOTIFY to the core. */
+int dom_guest_notify(void *ctx, const struct lof_guest_note *n);
 
 /* ---- dom_lsock.c ---- */
 /* Put `socket` into the app environment on top of L's stack. */

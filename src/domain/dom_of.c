@@ -258,8 +258,10 @@ int dom_of_configure(struct dom *d, struct msg_r *r)
         }
     }
     if (of->ofc) return mon_config(d, r); /* the engine exists: only the settings change */
-    static const struct lof_host host = {
-        .record = host_record, .open_env = host_open_env, .rule_request = dom_rules_request};
+    static const struct lof_host host = {.record = host_record,
+                                         .open_env = host_open_env,
+                                         .rule_request = dom_rules_request,
+                                         .guest_notify = dom_guest_notify};
     of->lof = lof_new(d->loop, &d->log, &of->lim, &host, d);
     of->ofc = of->lof ? ofc_new(d->loop, &d->log, &of->ocfg, lof_ofc_handlers(), of->lof) : NULL;
     if (!of->ofc) dom_fatal(d, "cannot create the OpenFlow engine");
@@ -343,6 +345,7 @@ void dom_of_status(struct dom *d, struct msg_status *st)
         put(st, "tls_handshakes", c.tls_handshakes);
         put(st, "tls_failures", c.tls_failures);
     }
+    put(st, "guest_notes", ls.guest_notes);
 }
 
 struct ofc *dom_of_engine(struct dom *d)

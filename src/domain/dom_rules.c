@@ -2,7 +2,9 @@
  * dom_rules.c - the of domain's side of the monitor: the Lua `rules` module's
  * requests go to the core as RULE_ADD / RULE_DEL / RULE_LIST and their
  * RULE_RESULT comes back to lof (lof_rule_answer); drop events (MON_EVENT)
- * go to the apps' monitor_drop handlers (lof_monitor_drop).
+ * go to the apps' monitor_drop handlers (lof_monitor_drop); the Lua `guest`
+ * module's notes go to the core as GUEST_NOTIFY (one way: the core rate-limits
+ * them per port and sends them down the port's hypercall channel).
  *
  * The domain owns nothing here: the core decides the owner of every rule it
  * adds ("domain:NAME" of this domain) and enforces max_rules. A listing is
@@ -14,6 +16,7 @@
  * means the two ends disagree: fatal, as for SOCKET_RESULT.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,4 +172,28 @@ void dom_rules_drop(struct dom *d, const struct msg_mon_event *m)
                          .limited = m->limited,
                          .lost = m->lost};
     lof_monitor_drop(l, &e);
+}
+
+_Static_assert((int)LOF_NOTE_SCAN_BLOCKED == (int)MSG_NOTE_SCAN_BLOCKED &&
+                   (int)LOF_NOTE_BLOCKED == (int)MSG_NOTE_BLOCKED &&
+                   (int)LOF_NOTE_NOTICE == (int)MSG_NOTE_NOTICE,
+               "note kinds: lof and msg agree");
+_Static_assert(LOF_NOTE_TEXT_MAX == MSG_NOTE_TEXT_MAX, "note text: lof and msg agree");
+
+int dom_guest_notify(void *ctx, const struct lof_guest_note *n)
+{
+    struct dom *d = ctx;
+    union msg_body b;
+    memset(&b, 0, sizeof(b));
+    struct msg_guest_notify *m = &b.guest_notify;
+    m->port = n->port;
+    m->kind = n->kind; /* LOF_NOTE_* and MSG_NOTE_* agree */
+    m->proto = n->proto;
+    m->addr = n->addr;
+    memcpy(m->mac, n->mac, sizeof(m->mac));
+    m->l4port = n->l4port;
+    m->rule = n->rule;
+    snprintf(m->text, sizeof(m->text), "%s", n->text);
+    dom_send(d, MSG_GUEST_NOTIFY, 0, &b, NULL, 0);
+    return 0;
 }

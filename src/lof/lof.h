@@ -109,6 +109,28 @@ struct lof_drop {
 #define LOF_DROP_FRAGMENT  0x02u
 #define LOF_DROP_NON_IP    0x04u
 
+/* ---- the guests: the `guest` module --------------------------------------------------- *
+ * guest.notify hands a note for the guest on a monitored port to the host (a
+ * domain: GUEST_NOTIFY to the core, which sends it down that port's hypercall
+ * channel, docs/hypercall.md). One way: nothing is answered. docs/lua-api.md,
+ * "Guests". */
+
+#define LOF_NOTE_TEXT_MAX 64  /* the hypercall note's text field */
+#define LOF_NOTIFY_RATE   200 /* guest.notify calls per second (and burst) of one lof */
+
+enum lof_note_kind { LOF_NOTE_SCAN_BLOCKED = 1, LOF_NOTE_BLOCKED = 2, LOF_NOTE_NOTICE = 3 };
+
+struct lof_guest_note {
+    uint16_t port;                    /* a configured guest port id (lof_set_monitor) */
+    uint16_t kind;                    /* enum lof_note_kind */
+    uint8_t proto;                    /* IP protocol of what was blocked, 0 none */
+    uint32_t addr;                    /* the other end (the attacker), IPv4 host order, 0 none */
+    uint8_t mac[6];                   /* its MAC, zeros when unknown */
+    uint16_t l4port;                  /* L4 port blocked, 0 none */
+    uint32_t rule;                    /* the rule that blocks, 0 none */
+    char text[LOF_NOTE_TEXT_MAX + 1]; /* printable ASCII */
+};
+
 /* What the host (daemon, or later the core through the domain) provides. */
 struct lof_host {
     /* app output records, e.g. flowmon's CSV rows: stream "flowmon", one line
@@ -124,6 +146,10 @@ struct lof_host {
      * not sent, no answer will come. NULL (or no lof_set_monitor): the rules
      * calls answer "no monitor configured". */
     int (*rule_request)(void *ctx, const struct lof_rule_req *rq);
+    /* Carry a guest note to the monitor: 0 (handed over; whether it reaches
+     * the guest is the core's business) or -errno. NULL (or no monitor):
+     * guest.notify says "no monitor configured". */
+    int (*guest_notify)(void *ctx, const struct lof_guest_note *n);
 };
 
 /* NULL on allocation failure. lim NULL: vlua's defaults; host NULL: no host
@@ -171,6 +197,7 @@ struct lof_status {
     size_t timers, requests; /* live in the running state */
     size_t rule_requests;    /* rules calls waiting for their answer */
     uint64_t drops;          /* monitor_drop events delivered to the apps */
+    uint64_t guest_notes;    /* guest.notify calls handed to the host */
     char last_error[256];    /* last failed load or handler error, "" if none */
 };
 void lof_status(const struct lof *l, struct lof_status *st);

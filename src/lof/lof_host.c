@@ -267,6 +267,8 @@ struct lof *lof_new(struct ev_loop *loop, struct log *log, const struct vlua_lim
     if (lim) l->lim = *lim;
     if (host) l->host = *host;
     l->host_ctx = host_ctx;
+    l->notify_tokens = LOF_NOTIFY_RATE * 1000ull; /* guest.notify's bucket starts full */
+    l->notify_ms = loop ? ev_now_ms(loop) : 0;
     return l;
 }
 
@@ -294,6 +296,7 @@ void lof_status(const struct lof *l, struct lof_status *st)
     st->budget_trips = l->old_budget_trips;
     st->mem_trips = l->old_mem_trips;
     st->drops = l->drops;
+    st->guest_notes = l->guest_notes;
     snprintf(st->last_error, sizeof st->last_error, "%s", l->last_error);
     const struct lof_state *s = l->cur;
     if (!s) return;

@@ -112,6 +112,9 @@ struct lof {
     size_t n_mon_ports;
     uint32_t next_token;
     uint64_t drops;
+    /* guest.notify (lof_api_guest.c): a token bucket over all ports, in
+     * thousandths of a call, refilled from the loop's clock */
+    uint64_t notify_tokens, notify_ms, guest_notes;
     char last_error[256];
 };
 
@@ -171,6 +174,11 @@ void lof_api_sw_funcs(lua_State *L);
 void lof_api_rules_open(lua_State *L, struct lof_app *app);
 /* The state goes: its callbacks with it (answers that come later are ignored). */
 void lof_rreqs_drop_all(struct lof_state *st);
+
+/* ---- lof_api_guest.c: notes to the guests ------------------------------------ */
+
+/* The `guest` table into the app environment on top of L's stack. */
+void lof_api_guest_open(lua_State *L, struct lof_app *app);
 
 /* ---- lof_api_of.c: flow_mod, packet_out, stats, barrier ---------------------- */
 

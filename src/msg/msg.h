@@ -115,6 +115,9 @@ enum msg_type {
     MSG_RULE_ADD = 0x0220,     /* add a packet-filter rule (msg_rule) */
     MSG_RULE_DEL = 0x0221,     /* delete a rule by id */
     MSG_RULE_LIST = 0x0222,    /* list rules from an id on, paged */
+    MSG_GUEST_NOTIFY = 0x0230, /* tell the guest on a port something (kind,
+                                  attacker, blocked flow, text) through its
+                                  hypercall channel; never answered */
 };
 
 enum msg_dir { MSG_DIR_C2D = 1, MSG_DIR_D2C = 2 };
@@ -298,6 +301,20 @@ struct msg_mon_event {
     uint32_t limited;   /* drops the datapath's rate limit left unreported before this one */
     uint32_t lost;      /* events the core dropped for this domain before this one */
 };
+/* GUEST_NOTIFY: a note for the guest on a port, in the hypercall channel's
+ * terms (docs/hypercall.md, "Note"); the core numbers and timestamps it. */
+#define MSG_NOTE_TEXT_MAX 64 /* the note's text field */
+enum msg_note_kind { MSG_NOTE_SCAN_BLOCKED = 1, MSG_NOTE_BLOCKED = 2, MSG_NOTE_NOTICE = 3 };
+struct msg_guest_notify {
+    uint16_t port;   /* guest port id 1..MSG_PORT_ID_MAX */
+    uint16_t kind;   /* enum msg_note_kind */
+    uint8_t proto;   /* IP protocol of what was blocked, 0 none */
+    uint32_t addr;   /* the other end (e.g. the scanner), IPv4 host order, 0 none */
+    uint8_t mac[6];  /* its MAC, zeros when unknown */
+    uint16_t l4port; /* L4 port blocked, 0 none */
+    uint32_t rule;   /* the rule that blocks, 0..MSG_RULE_ID_MAX, 0 none */
+    char text[MSG_NOTE_TEXT_MAX + 1]; /* printable ASCII (0x20..0x7e), NUL-terminated */
+};
 enum msg_shutdown_reason { MSG_SHUT_STOP = 1, MSG_SHUT_RESTART = 2 };
 struct msg_shutdown {
     uint8_t reason;
@@ -397,6 +414,7 @@ union msg_body {
     struct msg_rule rule;
     struct msg_rule_del rule_del;
     struct msg_rule_list rule_list;
+    struct msg_guest_notify guest_notify;
 };
 
 /* ---- payload codecs ---------------------------------------------------------- */
@@ -455,6 +473,8 @@ int msg_enc_rule_del(struct msg_w *w, const struct msg_rule_del *m);
 int msg_dec_rule_del(struct msg_r *r, struct msg_rule_del *m);
 int msg_enc_rule_list(struct msg_w *w, const struct msg_rule_list *m);
 int msg_dec_rule_list(struct msg_r *r, struct msg_rule_list *m);
+int msg_enc_guest_notify(struct msg_w *w, const struct msg_guest_notify *m);
+int msg_dec_guest_notify(struct msg_r *r, struct msg_guest_notify *m);
 
 /* By type, through the catalogue (MSG_FATAL for an unknown type). */
 int msg_encode(uint16_t type, struct msg_w *w, const union msg_body *b);

@@ -36,6 +36,7 @@
 #define LEN_TLS_MIN     (2 + STR(0) + STR(0) + 3 * 4)
 #define LEN_TLS_MAX                                                                                \
     (LEN_TLS_MIN + 2 * MSG_TLS_TEXT_MAX + MSG_TLS_KEY_MAX + MSG_TLS_CERT_MAX + MSG_TLS_CA_MAX)
+#define LEN_GUEST_NOTE  (2 + 2 + 1 + 1 + 4 + 6 + 2 + 4 + MSG_NOTE_TEXT_MAX)
 
 _Static_assert(LEN_APP_MAX <= MSG_MAX_PAYLOAD, "APP_SOURCES must fit MSG_MAX_PAYLOAD");
 _Static_assert(LEN_TLS_MAX <= MSG_MAX_PAYLOAD, "TLS_CONFIG must fit MSG_MAX_PAYLOAD");
@@ -78,6 +79,7 @@ CODEC(sock_setopt, sock_setopt)
 CODEC(rule, rule)
 CODEC(rule_del, rule_del)
 CODEC(rule_list, rule_list)
+CODEC(guest_notify, guest_notify)
 
 static int enc_socket_result(struct msg_w *w, const union msg_body *b)
 {
@@ -128,10 +130,11 @@ static const struct entry catalog[] = {
     ROW(RULE_ADD, D2C, 0, 0, MSG_RULE_LEN, MSG_RULE_LEN, rule),
     ROW(RULE_DEL, D2C, 0, 0, 4, 4, rule_del),
     ROW(RULE_LIST, D2C, 0, 0, 6, 6, rule_list),
+    ROW(GUEST_NOTIFY, D2C, 0, 0, LEN_GUEST_NOTE, LEN_GUEST_NOTE, guest_notify),
 };
 #define N_CATALOG (sizeof(catalog) / sizeof(catalog[0]))
 
-/* 23 types: a linear scan is as fast as anything and obviously correct. */
+/* 24 types: a linear scan is as fast as anything and obviously correct. */
 static const struct entry *find(uint16_t type)
 {
     for (size_t i = 0; i < N_CATALOG; i++)

@@ -242,3 +242,58 @@ int msg_dec_app_result(struct msg_r *r, struct msg_app_result *m)
     if (!m->generation) return msg_r_fail(r, "app result for generation 0");
     return msg_get_end(r);
 }
+
+/* GUEST_NOTIFY: u16 port, u16 kind, u8 proto, u8 text length, u32 addr,
+ * 6 bytes mac, u16 l4port, u32 rule, 64 bytes text (its length in printable
+ * ASCII, then zeros). Fixed size: the text is the hypercall note's own field,
+ * so whatever passes here the core can put in a note as it is. */
+int msg_enc_guest_notify(struct msg_w *w, const struct msg_guest_notify *m)
+{
+    size_t n = strnlen(m->text, sizeof(m->text));
+    uint8_t text[MSG_NOTE_TEXT_MAX];
+    if (n > MSG_NOTE_TEXT_MAX) w->failed = 1;
+    memset(text, 0, sizeof(text));
+    memcpy(text, m->text, n > MSG_NOTE_TEXT_MAX ? MSG_NOTE_TEXT_MAX : n);
+    msg_put_u16(w, m->port);
+    msg_put_u16(w, m->kind);
+    msg_put_u8(w, m->proto);
+    msg_put_u8(w, (uint8_t)n);
+    msg_put_u32(w, m->addr);
+    msg_put_bytes(w, m->mac, sizeof(m->mac));
+    msg_put_u16(w, m->l4port);
+    msg_put_u32(w, m->rule);
+    msg_put_bytes(w, text, sizeof(text));
+    return msg_enc_done(w);
+}
+
+int msg_dec_guest_notify(struct msg_r *r, struct msg_guest_notify *m)
+{
+    uint8_t text[MSG_NOTE_TEXT_MAX];
+    memset(m, 0, sizeof(*m));
+    m->port = msg_get_u16(r);
+    m->kind = msg_get_u16(r);
+    m->proto = msg_get_u8(r);
+    unsigned n = msg_get_u8(r);
+    m->addr = msg_get_u32(r);
+    msg_get_bytes(r, m->mac, sizeof(m->mac));
+    m->l4port = msg_get_u16(r);
+    m->rule = msg_get_u32(r);
+    size_t at = r->pos;
+    msg_get_bytes(r, text, sizeof(text));
+    if (r->failed) return MSG_FATAL;
+    if (!m->port || m->port > MSG_PORT_ID_MAX)
+        return msg_r_fail(r, "guest port %u outside 1..%u", m->port, MSG_PORT_ID_MAX);
+    if (m->kind < MSG_NOTE_SCAN_BLOCKED || m->kind > MSG_NOTE_NOTICE)
+        return msg_r_fail(r, "notification kind %u unknown", m->kind);
+    if (m->rule > MSG_RULE_ID_MAX)
+        return msg_r_fail(r, "rule id %u > %u", m->rule, MSG_RULE_ID_MAX);
+    if (n > MSG_NOTE_TEXT_MAX) return msg_r_fail(r, "text length %u > %u", n, MSG_NOTE_TEXT_MAX);
+    for (unsigned i = 0; i < MSG_NOTE_TEXT_MAX; i++) {
+        if (i < n && (text[i] < 0x20 || text[i] > 0x7e))
+            return msg_r_fail(r, "byte 0x%02x not printable in text at offset %zu", text[i],
+                              at + i);
+        if (i >= n && text[i]) return msg_r_fail(r, "text padding not zero at offset %zu", at + i);
+    }
+    memcpy(m->text, text, n);
+    return msg_get_end(r);
+}

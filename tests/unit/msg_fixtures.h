@@ -300,6 +300,23 @@ static inline int msgfx_d2c(uint16_t type, int v, union msg_body *b)
         b->rule_list.start_id = v == 0 ? 0 : v == 1 ? 100 : UINT32_MAX;
         b->rule_list.max = v == 0 ? 1 : v == 1 ? MSG_RULES_MAX : 32;
         return 0;
+    case MSG_GUEST_NOTIFY: {
+        struct msg_guest_notify *m = &b->guest_notify;
+        if (v == 0) {
+            *m = (struct msg_guest_notify){1, MSG_NOTE_SCAN_BLOCKED, 6, 0x0a000042,
+                                           {2, 0, 0, 0, 0, 0x42}, 22, 5, ""};
+            strcpy(m->text, "port scan from 10.0.0.66");
+        } else if (v == 1) {
+            *m = (struct msg_guest_notify){.port = 1, .kind = MSG_NOTE_NOTICE};
+        } else {
+            *m = (struct msg_guest_notify){MSG_PORT_ID_MAX, MSG_NOTE_BLOCKED, 255, UINT32_MAX,
+                                           {255, 255, 255, 255, 255, 255}, 65535,
+                                           MSG_RULE_ID_MAX, ""};
+            msgfx_rep(m->text, MSG_NOTE_TEXT_MAX, '~');
+            m->text[0] = ' ';
+        }
+        return 0;
+    }
     }
     return -1;
 }
@@ -353,6 +370,10 @@ static const struct {
     {MSG_RULE_ADD, "00000000000000000301" "0000"},
     {MSG_RULE_DEL, "00000001"},
     {MSG_RULE_LIST, "000000000001"},
+    {MSG_GUEST_NOTIFY, "0001000106180a000042020000000042001600000005"
+                       "706f7274207363616e2066726f6d2031302e302e302e3636"
+                       "0000000000000000000000000000000000000000000000000000000000000000"
+                       "0000000000000000"},
 };
 
 #endif

@@ -185,6 +185,14 @@ static int lt_rule_request(void *ctx, const struct lof_rule_req *rq)
     return lt_rule_fn ? lt_rule_fn(ctx, rq) : -ENODEV;
 }
 
+/* The host's guest_notify, forwarded to lt_notify_fn when a test sets it
+ * (test_lof_guest.c); -ENODEV otherwise. */
+static int (*lt_notify_fn)(void *ctx, const struct lof_guest_note *n);
+static int lt_guest_notify(void *ctx, const struct lof_guest_note *n)
+{
+    return lt_notify_fn ? lt_notify_fn(ctx, n) : -ENODEV;
+}
+
 static uint64_t lt_clock(void *ctx)
 {
     return ((struct lt *)ctx)->now;
@@ -216,7 +224,8 @@ LF_API struct lt *lt_new(uint64_t budget)
     log_set_sink(&t->log, lt_sink, t);
     log_set_clock(&t->log, lt_wall, t);
     struct vlua_limits lim = {.mem_bytes = 16u << 20, .instr_budget = budget};
-    struct lof_host host = {.record = lt_record, .rule_request = lt_rule_request};
+    struct lof_host host = {
+        .record = lt_record, .rule_request = lt_rule_request, .guest_notify = lt_guest_notify};
     t->l = lof_new(t->loop, &t->log, &lim, &host, t);
     assert_non_null(t->l);
     lof_attach(t->l, &lf_engine);

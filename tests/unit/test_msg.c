@@ -27,7 +27,7 @@ static void test_catalogue(void **state)
         for (size_t j = 0; j < n; j++)
             assert_string_not_equal(msg_spec_at(j)->name, s->name);
     }
-    assert_int_equal(n, 24);
+    assert_int_equal(n, 25);
     assert_int_equal(n, sizeof(msgfx_golden) / sizeof(msgfx_golden[0]));
     assert_null(msg_spec_find(0x1234));
     assert_string_equal(msg_type_name(0), "?");

@@ -107,6 +107,11 @@ static void test_recv_malformed(void **state)
 /* ---- malformed payloads through dispatch ------------------------------------------- */
 
 #define ADDR_V4(port) "04 " port " 7f000001 000000000000000000000000"
+#define NOTE(port, kind, len, rule) port " " kind " 06 " len " 0a000042 020000000042 0016 " rule " "
+/* zero bytes, for GUEST_NOTIFY texts (64 bytes) */
+#define Z26 "0000000000000000000000000000000000000000000000000000"
+#define Z29 "0000000000000000000000000000000000000000000000000000000000"
+#define Z32 "0000000000000000000000000000000000000000000000000000000000000000"
 #define MOD33         "6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d6d"
 
 /* A PEM text of 11 bytes ("-----BEGIN "), and three of them. */
@@ -233,6 +238,30 @@ static void test_dispatch_malformed(void **state)
          "0000000000000000 00000005 0001 01 06 0a4d0001 0a4d0002 9c40 1389 0000004a 0000 0800 "
          "00000000 00000000",
          0, "type MON_EVENT not permitted for domain kind of"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY, NOTE("0000", "0001", "00", "00000005") Z32 Z32, 0,
+         "GUEST_NOTIFY: guest port 0 outside 1..4095"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY, NOTE("1000", "0001", "00", "00000005") Z32 Z32, 0,
+         "GUEST_NOTIFY: guest port 4096 outside 1..4095"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY, NOTE("0001", "0004", "00", "00000005") Z32 Z32, 0,
+         "GUEST_NOTIFY: notification kind 4 unknown"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY, NOTE("0001", "0000", "00", "00000005") Z32 Z32, 0,
+         "GUEST_NOTIFY: notification kind 0 unknown"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY, NOTE("0001", "0001", "00", "00020000") Z32 Z32, 0,
+         "GUEST_NOTIFY: rule id 131072 > 131071"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY, NOTE("0001", "0001", "41", "00000005") Z32 Z32, 0,
+         "GUEST_NOTIFY: text length 65 > 64"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY,
+         NOTE("0001", "0001", "03", "00000005") "68690a " Z29 Z32, 0,
+         "GUEST_NOTIFY: byte 0x0a not printable in text at offset 24"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY,
+         NOTE("0001", "0001", "02", "00000005") "6869 000000 7e " Z26 Z32, 0,
+         "GUEST_NOTIFY: text padding not zero at offset 27"},
+        {MSG_KIND_OF, MSG_GUEST_NOTIFY, NOTE("0001", "0001", "00", "00000005") Z32, 0,
+         "payload length 54, GUEST_NOTIFY needs exactly 86"},
+        {MSG_KIND_MGMT, MSG_GUEST_NOTIFY, NOTE("0001", "0001", "00", "00000005") Z32 Z32, 0,
+         "type GUEST_NOTIFY not permitted for domain kind mgmt"},
+        {MSG_KIND_CORE, MSG_GUEST_NOTIFY, NOTE("0001", "0001", "00", "00000005") Z32 Z32, 0,
+         "type GUEST_NOTIFY not permitted from the core"},
         {MSG_KIND_OF, MSG_SOCK_CONNECT, ADDR_V4("0000"), 0, "SOCK_CONNECT: connect to port 0"},
         {MSG_KIND_OF, MSG_SOCK_CONNECT, "04 1a0d 7f000001 000000000000000000000001", 0,
          "SOCK_CONNECT: IPv4 address with bytes 4..15 not zero"},

@@ -60,6 +60,11 @@ static void test_valid(void **state)
                        "rule = pass 10.0.0.0/8 proto udp port 53\n"
                        "rule = drop 10.0.0.5 port 22 dir to-guest on 1\n"
                        "rule = drop any proto 47 on 4095\n"
+                       "hypercall_rate = 10\n"
+                       "hypercall_burst = 5\n"
+                       "guest_max_rules = 100000\n"
+                       "notify_rate = 1000\n"
+                       "notify_burst = 1\n"
                        "[domain.of]\n"
                        "max_rules = 10\n",
                   err, sizeof(err));
@@ -97,6 +102,11 @@ static void test_valid(void **state)
     assert_int_equal(m->rules[1].rule.action, MON_PASS);
     assert_int_equal(m->rules[1].rule.port_id, 0);
     assert_int_equal(m->rules[3].rule.proto, 47);
+    assert_int_equal(m->hc_rate, 10);
+    assert_int_equal(m->hc_burst, 5);
+    assert_int_equal(m->guest_max_rules, 100000);
+    assert_int_equal(m->notify_rate, 1000);
+    assert_int_equal(m->notify_burst, 1);
     assert_int_equal(cfg.domains[0].max_rules, 10);
     vfd_config_free(&cfg);
 }
@@ -112,6 +122,11 @@ static void test_defaults_and_absent(void **state)
     assert_int_equal(cfg.mon.ev_rate, 100);
     assert_int_equal(cfg.mon.ev_burst, 20);
     assert_int_equal(cfg.mon.ev_queue, 256);
+    assert_int_equal(cfg.mon.hc_rate, 50); /* the datapath's and hc's own defaults */
+    assert_int_equal(cfg.mon.hc_burst, 20);
+    assert_int_equal(cfg.mon.guest_max_rules, 64);
+    assert_int_equal(cfg.mon.notify_rate, 5);
+    assert_int_equal(cfg.mon.notify_burst, 10);
     assert_int_equal(cfg.mon.nports + cfg.mon.nrules, 0);
     assert_int_equal(cfg.domains[0].max_rules, 1024);
     vfd_config_free(&cfg);
@@ -175,6 +190,12 @@ static void test_errors(void **state)
         {"event_burst = 0\n", "6: event_burst: 0 is out of range 1..1000000"},
         {"event_queue = lots\n", "6: event_queue: 'lots' is not a number"},
         {"rules = drop any\n", "6: unknown key 'rules' in [monitor]"},
+        {"hypercall_rate = 0\n", "6: hypercall_rate: 0 is out of range 1..1000000"},
+        {"hypercall_burst = 1000001\n", "6: hypercall_burst: 1000001 is out of range 1..1000000"},
+        {"guest_max_rules = 100001\n", "6: guest_max_rules: 100001 is out of range 1..100000"},
+        {"guest_max_rules = -1\n", "6: guest_max_rules: '-1' is not a number"},
+        {"notify_rate = 0\n", "6: notify_rate: 0 is out of range 1..1000"},
+        {"notify_burst = 1001\n", "6: notify_burst: 1001 is out of range 1..1000"},
         {"[domain.of]\nmax_rules = 70000\n", "7: max_rules: 70000 is out of range 0..65535"},
     };
     char text[1024], err[512], want[600];
