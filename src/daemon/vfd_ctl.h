@@ -19,6 +19,11 @@ struct ctl_command {
 };
 
 /* The monitor's commands (vfd_ctl_mon.c): rule add|del|list, stats, ports. */
+/* guests, domains, block, unblock (vfd_ctl_guests.c). */
+void ctl_cmd_guests(struct ctl_client *cl, int argc, char **argv, int json);
+void ctl_cmd_domains(struct ctl_client *cl, int argc, char **argv, int json);
+void ctl_cmd_block(struct ctl_client *cl, int argc, char **argv, int json);
+void ctl_cmd_unblock(struct ctl_client *cl, int argc, char **argv, int json);
 void ctl_cmd_rule(struct ctl_client *cl, int argc, char **argv, int json);
 void ctl_cmd_stats(struct ctl_client *cl, int argc, char **argv, int json);
 void ctl_cmd_ports(struct ctl_client *cl, int argc, char **argv, int json);
