@@ -33,7 +33,7 @@ endif
 
 # Library code: every module below src/ except the programs' own mains.
 LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof src/sbx src/brk
-LIB_DIRS += src/mon src/hc src/tls
+LIB_DIRS += src/mon src/hc src/tls src/mgmt
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a
@@ -49,6 +49,8 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_SRCS := $(foreach d,src/lib src/msg src/of10 src/pkt,$(wildcard $(d)/*.c))
 # The hypercall codec and server (not hc_mon.c: it needs libbpf).
 FUZZ_LIB_SRCS += src/hc/hc_wire.c src/hc/hc_text.c src/hc/hc_server.c
+# The management API's request parser and the rule text it uses.
+FUZZ_LIB_SRCS += $(wildcard src/mgmt/*.c) src/mon/mon_rule_text.c
 
 # Programs: one folder each, linked against the library.
 DAEMON_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))
@@ -69,8 +71,10 @@ $(B)/visorflowd: $(DAEMON_OBJS) $(LIB)
 $(B)/visorflow-domain: $(DOMAIN_OBJS) $(LIB)
 	$(CC) $(DOMAIN_OBJS) $(LIB) $(LDFLAGS_ALL) $(PKG_LIBS) -o $@
 
-$(B)/visorflowctl: $(CTL_OBJS)
-	$(CC) $(CTL_OBJS) $(LDFLAGS_ALL) -o $@
+# The management API's client takes the frame code from the library and
+# OpenSSL; --as-needed leaves out the rest.
+$(B)/visorflowctl: $(CTL_OBJS) $(LIB)
+	$(CC) $(CTL_OBJS) $(LIB) $(LDFLAGS_ALL) -Wl,--as-needed $(PKG_LIBS) -o $@
 
 # vfguest: the guest's hypercall tool, a static binary to copy into any guest.
 # It links src/hc's codec and nothing else; musl keeps it small and free of

@@ -1,16 +1,22 @@
 /*
- * visorflowctl - talks to visorflowd over its local control socket.
+ * visorflowctl - talks to visorflowd over its local control socket, or with
+ * --server to the management API over TLS (ctl_tls.c): the same commands.
  * Exit codes scripts can rely on: 0 done, 1 the daemon refused or failed the
- * request, 2 usage error, 3 could not reach the daemon.
+ * request, 2 usage error (or a request the server found malformed), 3 could
+ * not reach the daemon (or TLS failed, or the server is unavailable), 4 not
+ * authorised (management API: the certificate's CN may not do that).
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "ctl/ctl.h"
 
 #define CTL_DEFAULT_SOCK "/run/visorflow/ctl.sock"
 #define CTL_TIMEOUT_MS 15000
@@ -31,12 +37,21 @@ static void usage(FILE *f)
             "  stats         monitor: per-port pass/drop counters, drop events, rule count\n"
             "  ports         monitor: the configured guest ports and whether they are attached\n"
             "  guests        guest ports as their guests see them: rules, hypercalls, notes\n"
+            "  domains       the protection domains: kind, pid, state, restarts, uptime\n"
+            "  block ADDR|MAC [--for SECONDS]   ask the apps to block a host (their\n"
+            "                command handler, e.g. portscan's); unblock ADDR|MAC lifts it\n"
             "  COMMAND --help    help on one command\n"
             "options:\n"
             "  -s, --socket PATH  control socket (default " CTL_DEFAULT_SOCK
             ", or $VISORFLOW_SOCK)\n"
+            "  --server HOST:PORT the management API over TLS instead ($VISORFLOW_SERVER),\n"
+            "  --cert F --key F   with this client certificate and key ($VISORFLOW_CERT,\n"
+            "  --ca F             $VISORFLOW_KEY), the server's CA ($VISORFLOW_CA)\n"
+            "                     (status, flows, ports: local socket only)\n"
             "  --json             machine-readable output\n"
-            "exit codes: 0 ok, 1 request failed, 2 usage, 3 daemon unreachable\n");
+            "exit codes: 0 ok, 1 request failed, 2 usage or malformed request,\n"
+            "  3 daemon unreachable (or TLS failed, or the server unavailable),\n"
+            "  4 not authorised (management API)\n");
 }
 
 /* `visorflowctl COMMAND --help` */
@@ -74,6 +89,15 @@ static const struct {
               "oversized, over the rate, lost, spoofed, the monitor's sent); the drop events\n"
               "the core read, forwarded to the controller domain or dropped; the hypercall\n"
               "frames it read; and the number of rules.\n"},
+    {"domains", "usage: visorflowctl [--json] domains\n"
+                "Each protection domain: name, kind, pid, state, restarts, uptime, last exit.\n"},
+    {"block", "usage: visorflowctl block ADDR|MAC [--for SECONDS]\n"
+              "Ask the apps to block a host: the of domain calls command('block', args) of\n"
+              "its apps in chain order (args.target, args.addr or args.mac, args.seconds);\n"
+              "the first app that answers decides (e.g. portscan). Fails (exit 1) when no\n"
+              "app answers. SECONDS: 1..2592000; without --for, until unblocked.\n"},
+    {"unblock", "usage: visorflowctl unblock ADDR|MAC\n"
+                "Ask the apps to lift a block (command('unblock', args)).\n"},
     {"ports", "usage: visorflowctl [--json] ports\n"
               "The guest ports of [monitor]: id, guest interface, uplink, the switch-side port\n"
               "name, flags, whether the filter is attached, the rules its guest owns and its\n"
@@ -162,13 +186,52 @@ static int relay_reply(int fd)
     return status;
 }
 
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* The shape of a command's words, checked here: a usage error is ours (2). */
+static int check_shape(int argc, char **argv, int i)
+{
+    int words = 0;
+    for (int k = i + 1; k < argc; k++)
+        words += strcmp(argv[k], "--json") != 0;
+    const char *c = argv[i];
+    int ok = 1;
+    if (!strcmp(c, "guests") || !strcmp(c, "domains")) ok = words == 0;
+    if (!strcmp(c, "unblock")) ok = words == 1;
+    if (!strcmp(c, "block"))
+        ok = words == 1 || (words == 3 && i + 2 < argc && !strcmp(argv[i + 2], "--for"));
+    if (!ok) {
+        fprintf(stderr, "visorflowctl: usage: %s\n",
+                !strcmp(c, "block")     ? "block ADDR|MAC [--for SECONDS]"
+                : !strcmp(c, "unblock") ? "unblock ADDR|MAC"
+                                        : c);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    const char *sock = getenv("VISORFLOW_SOCK");
-    if (!sock || !*sock) sock = CTL_DEFAULT_SOCK;
+    /* a server that hangs up is an error to report, not a signal to die of */
+    signal(SIGPIPE, SIG_IGN);
+    const char *sock = env("VISORFLOW_SOCK");
+    if (!sock) sock = CTL_DEFAULT_SOCK;
+    struct ctl_tls_opts tls = {env("VISORFLOW_SERVER"), env("VISORFLOW_CERT"),
+                               env("VISORFLOW_KEY"), env("VISORFLOW_CA")};
     int json = 0, i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        const char **opt = !strcmp(argv[i], "--server") ? &tls.server
+                           : !strcmp(argv[i], "--cert") ? &tls.cert
+                           : !strcmp(argv[i], "--key")  ? &tls.key
+                           : !strcmp(argv[i], "--ca")   ? &tls.ca
+                                                        : NULL;
+        if (opt && i + 1 < argc) {
+            *opt = argv[++i];
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--json") == 0) {
@@ -201,6 +264,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (check_shape(argc, argv, i) != 0) return 2;
     for (int k = i; k < argc; k++) {
         int n = snprintf(req + o, sizeof(req) - o, "%s%s", k > i ? " " : "", argv[k]);
         if (n < 0 || (size_t)n >= sizeof(req) - o || strchr(argv[k], '\n')) {
@@ -211,6 +275,14 @@ int main(int argc, char **argv)
     }
     if (snprintf(req + o, sizeof(req) - o, "%s\n", json ? " --json" : "") >= (int)(sizeof(req) - o))
         return 2;
+    if (tls.server) {
+        if (!tls.ca || !tls.cert || !tls.key) {
+            fprintf(stderr, "visorflowctl: --server needs --cert, --key and --ca (or "
+                            "$VISORFLOW_CERT, $VISORFLOW_KEY, $VISORFLOW_CA)\n");
+            return 2;
+        }
+        return ctl_tls_request(&tls, req, strlen(req) - 1); /* the frame has no newline */
+    }
     int fd = connect_ctl(sock);
     if (fd < 0) return 3;
     size_t len = strlen(req);

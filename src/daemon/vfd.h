@@ -78,6 +78,25 @@ struct vfd_mon_conf {
     size_t nrules;
 };
 
+/* [mgmt] (vfd_config_mgmt.c): the management API, served by the domain of
+ * kind mgmt over TLS 1.3 with client certificates. */
+#define VFD_MGMT_MAX_LISTEN 4
+#define VFD_MGMT_MAX_CN     64  /* names in admins, and in viewers */
+#define VFD_MGMT_CN_MAX     128 /* bytes of one CN */
+
+struct vfd_mgmt_conf {
+    int enabled; /* a [mgmt] section exists */
+    const char *listen[VFD_MGMT_MAX_LISTEN];
+    unsigned listen_line[VFD_MGMT_MAX_LISTEN];
+    size_t n_listen;
+    struct tls_conf tls; /* its key material, for TLS_CONFIG */
+    const char *admins[VFD_MGMT_MAX_CN], *viewers[VFD_MGMT_MAX_CN];
+    size_t n_admins, n_viewers;
+    char *admins_buf, *viewers_buf; /* what the names point into */
+    unsigned max_clients;
+    uint32_t idle_ms;
+};
+
 /* One protection domain: [domain.NAME], or the default "of" domain. */
 struct vfd_domain_conf {
     char name[MSG_NAME_MAX + 1];
@@ -122,6 +141,7 @@ struct vfd_config {
     struct vfd_domain_conf domains[VFD_MAX_DOMAINS];
     size_t n_domains;
     struct vfd_mon_conf mon;
+    struct vfd_mgmt_conf mgmt;
 };
 
 /* Reads and checks the whole file; -1 with "file:line: message". self is
@@ -134,6 +154,12 @@ int vfd_config_domains(struct vfd_config *cfg, const char *self, char *err, size
 /* [monitor] (vfd_config_mon.c); before the apps' settings are counted. */
 int vfd_config_mon(struct vfd_config *cfg, char *err, size_t errcap);
 void vfd_config_mon_free(struct vfd_config *cfg);
+/* [mgmt] (vfd_config_mgmt.c): before the domains; then, after them, the
+ * domain that serves it (made when none of kind mgmt is configured) and its
+ * listen_allow checked. */
+int vfd_config_mgmt(struct vfd_config *cfg, char *err, size_t errcap);
+int vfd_config_mgmt_domain(struct vfd_config *cfg, char *err, size_t errcap);
+void vfd_config_mgmt_free(struct vfd_config *cfg);
 /* Bytes of a file, at most max; -1 with "path: reason". */
 int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err, size_t errcap);
 
@@ -212,6 +238,9 @@ void vfd_domain_eof(struct vfd_domain *dom);
 /* Ask a running domain; 0, or -1 when it is not running (nothing called). */
 int vfd_domain_ctl(struct vfd_domain *dom, const struct msg_ctl_request *rq, vfd_reply_fn *fn,
                    void *ctx, const void *owner);
+/* The same for any request the domain answers with CTL_REPLY (APP_COMMAND). */
+int vfd_domain_ask(struct vfd_domain *dom, uint16_t type, const union msg_body *b,
+                   vfd_reply_fn *fn, void *ctx, const void *owner);
 void vfd_domains_cancel_owner(struct vfd *d, const void *owner);
 /* The domain ended: every request waiting on it fails with why. */
 void vfd_ctlreqs_fail(struct vfd_domain *dom, const char *why);
@@ -293,6 +322,15 @@ void vfd_watch_free(struct vfd_watch *w);
 /* Control socket: status, flows DPID, reload. */
 struct vfd_ctl *vfd_ctl_new(struct vfd *d, const char *path, char *err, size_t errcap);
 void vfd_ctl_free(struct vfd_ctl *c);
+/* Run one request line of the control socket's on a client without a socket:
+ * done(ctx, text, len) gets the whole reply ("OK\n..." or "ERR ...\n") once
+ * complete, perhaps before this returns; text NULL when the client ended
+ * first (the core is stopping). -1: not started (out of memory, too long). */
+typedef void ctl_done_fn(void *ctx, const char *text, size_t len);
+int vfd_ctl_run(struct vfd_ctl *c, const char *line, ctl_done_fn *done, void *ctx);
+/* MGMT_QUERY and MGMT_BLOCK from the management domain (vfd_mgmt.c). */
+int vfd_mgmt_query(struct vfd_domain *dom, uint32_t id, const struct msg_mgmt_query *m);
+int vfd_mgmt_block(struct vfd_domain *dom, uint32_t id, const struct msg_block *m);
 
 /* Records from apps (flowmon's CSV): record_dir/APP-STREAM.csv */
 struct vfd_records *vfd_records_new(const char *dir, struct log *log);

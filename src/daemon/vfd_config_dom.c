@@ -148,6 +148,10 @@ static int dom_text(struct vfd_config *cfg, const char *sec, struct vfd_domain_c
     for (size_t i = 0; !have_listen && dc->kind == MSG_KIND_OF && i < cfg->n_listen; i++)
         brk_rule_parse(cfg->listen_addr[i], &dc->policy.listen.v[dc->policy.listen.n++], err,
                        errcap);
+    /* and the management domain where [mgmt] says */
+    for (size_t i = 0; !have_listen && dc->kind == MSG_KIND_MGMT && i < cfg->mgmt.n_listen; i++)
+        brk_rule_parse(cfg->mgmt.listen[i], &dc->policy.listen.v[dc->policy.listen.n++], err,
+                       errcap);
     return 0;
 }
 
@@ -235,6 +239,19 @@ int vfd_config_domains(struct vfd_config *cfg, const char *self, char *err, size
             dom_kind(c, sec, name, &kind, err, errcap) != 0)
             return -1;
         if (strcmp(name, "of") != 0) dom_defaults(dc, name, kind, self);
+    }
+    /* [mgmt] without a [domain.NAME] of kind mgmt: one named mgmt, with the
+     * default limits (vfd_config_mgmt_domain checks the rest). */
+    int have_mgmt = 0;
+    for (size_t i = 0; i < cfg->n_domains; i++)
+        have_mgmt |= cfg->domains[i].kind == MSG_KIND_MGMT;
+    if (cfg->mgmt.enabled && !have_mgmt) {
+        if (cfg->n_domains == VFD_MAX_DOMAINS) {
+            snprintf(err, errcap, "%s: [mgmt] needs a domain, and %d are configured already",
+                     c->origin, VFD_MAX_DOMAINS);
+            return -1;
+        }
+        dom_defaults(&cfg->domains[cfg->n_domains++], "mgmt", MSG_KIND_MGMT, self);
     }
     for (size_t i = 0; i < cfg->n_domains; i++) {
         struct vfd_domain_conf *dc = &cfg->domains[i];

@@ -6,6 +6,11 @@
  * bounded, idle clients are dropped, and a slow client never blocks the core
  * (replies are queued and written as the socket allows). What a command asked
  * a domain is cancelled when its client goes away.
+ *
+ * The same commands also run for the management domain (vfd_mgmt.c) on a
+ * client with no socket (fd -1): its whole reply goes to a callback once it
+ * is complete, so the answers over the network are the very text of the
+ * local socket's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -38,6 +43,8 @@ struct ctl_client {
     struct buf out;
     uint64_t timer;
     struct ctl_client *next;
+    ctl_done_fn *done; /* a client without a socket (fd -1): where its reply goes */
+    void *done_ctx;
 };
 
 struct vfd_ctl {
@@ -59,14 +66,26 @@ static void client_close(struct ctl_client *cl)
         }
     ctl->n_clients--;
     if (cl->timer) ev_timer_cancel(ctl->d->loop, cl->timer);
-    ev_fd_del(ctl->d->loop, cl->fd);
-    close(cl->fd);
+    if (cl->fd >= 0) {
+        ev_fd_del(ctl->d->loop, cl->fd);
+        close(cl->fd);
+    } else if (cl->done) { /* ended before its reply was complete */
+        cl->done(cl->done_ctx, NULL, 0);
+    }
     buf_free(&cl->out);
     free(cl);
 }
 
 static void client_flush(struct ctl_client *cl)
 {
+    if (cl->fd < 0) { /* no socket: the reply goes whole to its callback */
+        if (!cl->answered || cl->waiting) return;
+        ctl_done_fn *done = cl->done;
+        cl->done = NULL;
+        done(cl->done_ctx, (const char *)buf_data(&cl->out), buf_len(&cl->out));
+        client_close(cl);
+        return;
+    }
     if (buf_len(&cl->out) && buf_write_fd(&cl->out, cl->fd) < 0) {
         client_close(cl);
         return;
@@ -144,7 +163,7 @@ static void handle_request(struct ctl_client *cl, char *line)
     if (!cmd) {
         ctl_printf(cl,
                    "ERR unknown command '%.64s' (try: status, flows DPID, reload, rule, stats, "
-                   "ports)\n",
+                   "ports, guests, domains, block, unblock)\n",
                    argv[0]);
         return;
     }
@@ -241,6 +260,28 @@ static void ctl_accept(struct ev_loop *loop, int fd, int events, void *ctx)
         ctl->clients = cl;
         ctl->n_clients++;
     }
+}
+
+int vfd_ctl_run(struct vfd_ctl *ctl, const char *line, ctl_done_fn *done, void *ctx)
+{
+    struct ctl_client *cl = calloc(1, sizeof(*cl));
+    if (!cl || strlen(line) > CTL_MAX_REQ) {
+        free(cl);
+        return -1;
+    }
+    cl->ctl = ctl;
+    cl->fd = -1;
+    cl->done = done;
+    cl->done_ctx = ctx;
+    buf_init(&cl->out, CTL_MAX_REPLY);
+    snprintf(cl->req, sizeof(cl->req), "%s", line);
+    cl->next = ctl->clients;
+    ctl->clients = cl;
+    ctl->n_clients++;
+    handle_request(cl, cl->req);
+    /* done() runs from here when the command answered at once (cl is gone) */
+    client_flush(cl);
+    return 0;
 }
 
 struct vfd_ctl *vfd_ctl_new(struct vfd *d, const char *path, char *err, size_t errcap)

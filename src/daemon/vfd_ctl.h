@@ -22,6 +22,10 @@ struct ctl_command {
     void (*run)(struct ctl_client *cl, int argc, char **argv, int json);
 };
 
+/* domains, block, unblock (vfd_ctl_ops.c). */
+void ctl_cmd_domains(struct ctl_client *cl, int argc, char **argv, int json);
+void ctl_cmd_block(struct ctl_client *cl, int argc, char **argv, int json);
+void ctl_cmd_unblock(struct ctl_client *cl, int argc, char **argv, int json);
 /* The monitor's commands (vfd_ctl_mon.c): rule add|del|list, stats, ports. */
 void ctl_cmd_rule(struct ctl_client *cl, int argc, char **argv, int json);
 void ctl_cmd_stats(struct ctl_client *cl, int argc, char **argv, int json);

@@ -317,6 +317,9 @@ static const struct ctl_command ctl_commands[] = {
     {"stats", 0, 0, "stats [--json]", ctl_cmd_stats},
     {"ports", 0, 0, "ports [--json]", ctl_cmd_ports},
     {"guests", 0, 0, "guests [--json]", ctl_cmd_guests},
+    {"domains", 0, 0, "domains [--json]", ctl_cmd_domains},
+    {"block", 1, 3, "block ADDR|MAC [--for SECONDS]", ctl_cmd_block},
+    {"unblock", 1, 1, "unblock ADDR|MAC", ctl_cmd_unblock},
 };
 
 const struct ctl_command *ctl_command_find(const char *name)

@@ -51,13 +51,19 @@ static void req_timeout(struct ev_loop *loop, uint64_t id, void *ctx)
 int vfd_domain_ctl(struct vfd_domain *dom, const struct msg_ctl_request *rq, vfd_reply_fn *fn,
                    void *ctx, const void *owner)
 {
+    union msg_body b = {.ctl_request = *rq};
+    return vfd_domain_ask(dom, MSG_CTL_REQUEST, &b, fn, ctx, owner);
+}
+
+int vfd_domain_ask(struct vfd_domain *dom, uint16_t type, const union msg_body *b,
+                   vfd_reply_fn *fn, void *ctx, const void *owner)
+{
     if (dom->fd < 0 || dom->state > VFD_DOM_RUNNING) return -1;
     struct vfd_ctlreq *q = calloc(1, sizeof(*q));
     if (!q) return -1;
     if (!++dom->next_req) dom->next_req = 1; /* ids are never 0 */
     *q = (struct vfd_ctlreq){.dom = dom, .id = dom->next_req, .fn = fn, .ctx = ctx, .owner = owner};
-    union msg_body b = {.ctl_request = *rq};
-    if (vfd_domain_send(dom, MSG_CTL_REQUEST, q->id, &b, NULL, 0) != MSG_OK) {
+    if (vfd_domain_send(dom, type, q->id, b, NULL, 0) != MSG_OK) {
         free(q);
         return -1;
     }

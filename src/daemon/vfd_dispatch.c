@@ -148,9 +148,28 @@ static int h_guest_notify(void *ctx, const struct msg_hdr *h, struct msg_r *r, i
     return vfd_hc_notify(ctx, &m);
 }
 
+/* The management domain's queries (vfd_mgmt.c). */
+static int h_mgmt_query(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_mgmt_query m;
+    if (msg_dec_mgmt_query(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_mgmt_query(ctx, h->id, &m);
+}
+
+static int h_mgmt_block(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_block m;
+    if (msg_dec_block(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_mgmt_block(ctx, h->id, &m);
+}
+
 /* Not listed, hence fatal from any domain: every core -> domain type. Apps
- * (records, app results), outgoing connections, the monitor's rules and
- * notes to the guests belong to the of domain only. */
+ * (records, app results), outgoing connections and notes to the guests belong
+ * to the of domain only; the monitor's rules to the of domain (owner
+ * domain:of) and to the management domain (owner admin: vfd_mon_dom.c); the
+ * MGMT_* queries to the management domain. */
 static const struct msg_handler core_table[] = {
     {MSG_LOG, OF | MGMT, h_log},
     {MSG_HEARTBEAT, OF | MGMT, h_heartbeat},
@@ -163,9 +182,11 @@ static const struct msg_handler core_table[] = {
     {MSG_SOCK_CLOSE, OF | MGMT, h_close},
     {MSG_SOCK_GETNAME, OF | MGMT, h_getname},
     {MSG_SOCK_SETOPT, OF | MGMT, h_setopt},
-    {MSG_RULE_ADD, OF, h_rule_add},
-    {MSG_RULE_DEL, OF, h_rule_del},
-    {MSG_RULE_LIST, OF, h_rule_list},
+    {MSG_RULE_ADD, OF | MGMT, h_rule_add},
+    {MSG_RULE_DEL, OF | MGMT, h_rule_del},
+    {MSG_RULE_LIST, OF | MGMT, h_rule_list},
+    {MSG_MGMT_QUERY, MGMT, h_mgmt_query},
+    {MSG_MGMT_BLOCK, MGMT, h_mgmt_block},
     {MSG_GUEST_NOTIFY, OF, h_guest_notify},
     {0, 0, NULL},
 };

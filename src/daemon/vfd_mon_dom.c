@@ -10,6 +10,14 @@
  * the monitor refuses is an ordinary failure with an errno and a reason, not
  * a reason to kill the domain: that is kept for malformed messages.
  *
+ * The management domain is the one exception: it acts as admin (owner
+ * "admin", no max_rules, may delete any rule). It sends RULE_ADD/DEL only
+ * for a client whose certificate's CN is in [mgmt] admins; that check is
+ * the domain's, since only it sees the TLS session. The core's part is to
+ * grant admin to the kind mgmt alone (a domain's kind is fixed by the
+ * configuration, never by the domain) and to log every such change as
+ * "admin (mgmt domain NAME)". docs/security.md, "Management API".
+ *
  * Errors: ENODEV no monitor configured, EDQUOT the domain holds its
  * max_rules already, EEXIST the same match exists in the domain tier,
  * ENOSPC table full, EPERM not its rule, ENOENT no such rule, EINVAL a rule
@@ -21,9 +29,26 @@
 
 #include "daemon/vfd.h"
 
+static int acts_as_admin(const struct vfd_domain *dom)
+{
+    return dom->conf->kind == MSG_KIND_MGMT;
+}
+
 static void owner_of(const struct vfd_domain *dom, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "domain:%s", dom->conf->name);
+    if (acts_as_admin(dom))
+        snprintf(buf, cap, "admin");
+    else
+        snprintf(buf, cap, "domain:%s", dom->conf->name);
+}
+
+/* Who did it, for the log. */
+static void actor_of(const struct vfd_domain *dom, char *buf, size_t cap)
+{
+    if (acts_as_admin(dom))
+        snprintf(buf, cap, "admin (mgmt domain %s)", dom->conf->name);
+    else
+        snprintf(buf, cap, "domain:%s", dom->conf->name);
 }
 
 /* The reply: a failure carries only its errno and reason. */
@@ -53,21 +78,25 @@ static void entry_of(const struct mon_rule_info *ri, struct msg_rule_entry *e)
 int vfd_mon_dom_add(struct vfd_domain *dom, uint32_t id, const struct msg_rule *m)
 {
     static union msg_body b; /* ~6 KiB: not on the stack of a handler */
-    char owner[MON_OWNER_LEN + 8], why[MON_ERR_LEN];
+    char owner[MON_OWNER_LEN + 8], why[MON_ERR_LEN], actor[MSG_NAME_MAX + 32];
     struct mon_rule r;
     uint32_t rid = 0;
     memset(&b, 0, sizeof(b));
     b.rule_result.op = MSG_RULE_ADD;
     owner_of(dom, owner, sizeof(owner));
+    actor_of(dom, actor, sizeof(actor));
     vfd_mon_rule_from_msg(m, &r);
-    int rc = vfd_mon_rule_add(dom->d, &r, owner, dom->conf->max_rules, &rid, why, sizeof(why));
+    unsigned max = acts_as_admin(dom) ? 0 : dom->conf->max_rules; /* admin has no quota */
+    int rc = vfd_mon_rule_add(dom->d, &r, owner, max, &rid, why, sizeof(why));
     if (rc == 0) { /* a new rule: its counters start at zero */
         struct msg_rule_entry *e = &b.rule_result.rules[0];
         e->id = rid;
         e->rule = *m;
         snprintf(e->owner, sizeof(e->owner), "%.*s", MSG_OWNER_MAX, owner);
         b.rule_result.count = 1;
-        log_info(&dom->d->log, "monitor", "rule %u added by %s", rid, owner);
+        char text[128];
+        mon_rule_format(&r, text, sizeof(text));
+        log_info(&dom->d->log, "monitor", "rule %u added by %s: %s", rid, actor, text);
     }
     return reply(dom, id, &b, rc, why);
 }
@@ -75,12 +104,13 @@ int vfd_mon_dom_add(struct vfd_domain *dom, uint32_t id, const struct msg_rule *
 int vfd_mon_dom_del(struct vfd_domain *dom, uint32_t id, const struct msg_rule_del *m)
 {
     static union msg_body b;
-    char owner[MON_OWNER_LEN + 8], why[MON_ERR_LEN];
+    char owner[MON_OWNER_LEN + 8], why[MON_ERR_LEN], actor[MSG_NAME_MAX + 32];
     memset(&b, 0, sizeof(b));
     b.rule_result.op = MSG_RULE_DEL;
     owner_of(dom, owner, sizeof(owner));
+    actor_of(dom, actor, sizeof(actor));
     int rc = vfd_mon_rule_del(dom->d, m->id, owner, why, sizeof(why));
-    if (rc == 0) log_info(&dom->d->log, "monitor", "rule %u deleted by %s", m->id, owner);
+    if (rc == 0) log_info(&dom->d->log, "monitor", "rule %u deleted by %s", m->id, actor);
     return reply(dom, id, &b, rc, why);
 }
 

@@ -1,7 +1,7 @@
 /*
  * vfd_push.c - what a new incarnation of a domain is told, in this order:
  * HELLO (its kind, name and limits), (the of domain, when a listener is
- * ssl:) TLS_CONFIG, its CONFIG set, and (the of domain) the live
+ * ssl:, and the mgmt domain, with [mgmt]) TLS_CONFIG, its CONFIG set, and (the of domain) the live
  * APP_SOURCES set. The domain reads nothing else: every byte of
  * configuration, every app and the TLS key material reach it here.
  */
@@ -82,6 +82,24 @@ static void of_config(const struct vfd *d, struct cfg_emit *e)
     }
 }
 
+/* The management domain: [mgmt] (no listener under --check, as for of). */
+static void mgmt_config(const struct vfd *d, struct cfg_emit *e)
+{
+    const struct vfd_mgmt_conf *m = &d->cfg.mgmt;
+    char num[24];
+    if (!m->enabled) return;
+    for (size_t i = 0; !d->check_only && i < m->n_listen; i++)
+        emit(e, "mgmt.listen", m->listen[i]);
+    for (size_t i = 0; i < m->n_admins; i++)
+        emit(e, "mgmt.admin", m->admins[i]);
+    for (size_t i = 0; i < m->n_viewers; i++)
+        emit(e, "mgmt.viewer", m->viewers[i]);
+    snprintf(num, sizeof(num), "%u", m->max_clients);
+    emit(e, "mgmt.max_clients", num);
+    snprintf(num, sizeof(num), "%u", m->idle_ms);
+    emit(e, "mgmt.idle_ms", num);
+}
+
 /* Every kind: the log level (the core drops what is above its own anyway;
  * this keeps a domain from sending it). */
 static void all_config(struct vfd_domain *dom, struct cfg_emit *e)
@@ -90,6 +108,7 @@ static void all_config(struct vfd_domain *dom, struct cfg_emit *e)
     snprintf(level, sizeof(level), "%d", (int)dom->d->cfg.log_level);
     emit(e, "log_level", level);
     if (dom->conf->kind == MSG_KIND_OF) of_config(dom->d, e);
+    if (dom->conf->kind == MSG_KIND_MGMT) mgmt_config(dom->d, e);
 }
 
 static int push_config(struct vfd_domain *dom)
@@ -125,12 +144,14 @@ _Static_assert(MSG_TLS_KEY_MAX == TLS_KEY_MAX && MSG_TLS_CERT_MAX == TLS_CERT_MA
                    MSG_TLS_CA_MAX == TLS_CA_MAX && MSG_TLS_TEXT_MAX == TLS_CIPHERS_MAX,
                "what the core reads must fit TLS_CONFIG");
 
-/* Before CONFIG, so the domain has its context when its listeners come.
+/* Before CONFIG, so the domain has its context when its listeners come: the
+ * of domain's ([controller] tls_*), the mgmt domain's ([mgmt] tls_*).
  * --check starts no listener: the key stays with the core. */
 static int push_tls(struct vfd_domain *dom)
 {
-    const struct tls_conf *t = &dom->d->cfg.tls;
-    if (dom->conf->kind != MSG_KIND_OF || !t->enabled || dom->d->check_only) return MSG_OK;
+    const struct tls_conf *t = dom->conf->kind == MSG_KIND_MGMT ? &dom->d->cfg.mgmt.tls
+                                                                : &dom->d->cfg.tls;
+    if (!t->enabled || dom->d->check_only) return MSG_OK;
     union msg_body b;
     memset(&b, 0, sizeof(b));
     struct msg_tls_config *m = &b.tls_config;

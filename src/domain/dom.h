@@ -14,6 +14,8 @@
  *   dom_ctl.c    control requests: status detail, flow tables
  *   dom_rules.c  the Lua rules module's requests (RULE_*), drop events, the
  *                `guest` module's notes (GUEST_NOTIFY)
+ *   dom_mgmt.c   kind "mgmt": the management API server (TLS, framing,
+ *                roles); dom_mgmt_req.c its requests to the core
  *   dom_lsock.c  the Lua `socket` module (luasocket-style) over dom_sock;
  *                dom_lsock_io.c send/receive, dom_lselect.c socket.select
  */
@@ -30,6 +32,7 @@
 
 struct lua_State;
 struct dom_of;
+struct dom_mgmt;
 struct dom_deferred;
 struct dom_req;
 struct dom_lsn;
@@ -86,7 +89,8 @@ struct dom {
     struct dom_app *apps;
     size_t napps;
     uint32_t app_gen;
-    struct dom_of *of; /* kind "of" */
+    struct dom_of *of;     /* kind "of" */
+    struct dom_mgmt *mgmt; /* kind "mgmt" */
     /* the monitor's rules (dom_rules.c) */
     struct dom_rreq *rreqs;
     size_t n_rreqs;
@@ -158,6 +162,20 @@ void dom_of_status(struct dom *d, struct msg_status *st);
 void dom_of_stop(struct dom *d);
 struct ofc *dom_of_engine(struct dom *d);
 struct lof *dom_of_host(struct dom *d);
+
+/* APP_COMMAND: block / unblock, answered by the apps' command handler. */
+int dom_of_command(struct dom *d, uint32_t id, const struct msg_block *m);
+
+/* ---- dom_mgmt.c, dom_mgmt_req.c ---- */
+int dom_mgmt_start(struct dom *d);
+int dom_mgmt_tls(struct dom *d, struct msg_tls_config *m, struct msg_r *r);
+int dom_mgmt_configure(struct dom *d, struct msg_r *r);
+void dom_mgmt_status(struct dom *d, struct msg_status *st);
+void dom_mgmt_stop(struct dom *d);
+/* Answers from the core; MSG_FATAL for one to a request never made. */
+int dom_mgmt_rule_result(struct dom *d, uint32_t id, const struct msg_rule_result *m,
+                         struct msg_r *r);
+int dom_mgmt_reply(struct dom *d, uint32_t id, const struct msg_ctl_reply *m, struct msg_r *r);
 
 /* ---- dom_ctl.c ---- */
 int dom_ctl_request(struct dom *d, uint32_t id, const struct msg_ctl_request *m, struct msg_r *r);

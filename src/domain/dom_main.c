@@ -64,6 +64,7 @@ static void status(struct ev_loop *loop, uint64_t id, void *ctx)
     union msg_body b;
     memset(&b, 0, sizeof(b));
     if (d->hello.kind == MSG_KIND_OF) dom_of_status(d, &b.status);
+    if (d->hello.kind == MSG_KIND_MGMT) dom_mgmt_status(d, &b.status);
     struct msg_status *st = &b.status;
     if (st->count + 2 <= MSG_STATS_MAX) {
         snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "sockets");
@@ -84,6 +85,7 @@ static int h_hello(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds
     if (msg_dec_hello(r, &d->hello) != MSG_OK) return MSG_FATAL;
     d->have_hello = 1;
     if (d->hello.kind == MSG_KIND_OF && dom_of_start(d) != 0) dom_fatal(d, "out of memory");
+    if (d->hello.kind == MSG_KIND_MGMT && dom_mgmt_start(d) != 0) dom_fatal(d, "out of memory");
     /* The first heartbeat at once: the core counts the domain as running
      * from it. */
     d->hb_timer = ev_timer_add(d->loop, 0, d->hello.heartbeat_ms, heartbeat, d);
@@ -137,7 +139,7 @@ static int h_config(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fd
             d->cfg[i].value[0] <= '3')
             log_set_level(&d->log, (enum log_level)(d->cfg[i].value[0] - '0'));
     d->configured = 1;
-    return d->hello.kind == MSG_KIND_OF ? dom_of_configure(d, r) : MSG_OK;
+    return d->hello.kind == MSG_KIND_OF ? dom_of_configure(d, r) : dom_mgmt_configure(d, r);
 }
 
 static void free_apps(struct dom *d)
@@ -195,7 +197,8 @@ static int h_tls(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, 
     (void)h, (void)fds, (void)nfds;
     struct msg_tls_config m;
     if (msg_dec_tls_config(r, &m) != MSG_OK) return MSG_FATAL;
-    return dom_of_tls(ctx, &m, r);
+    struct dom *d = ctx;
+    return d->hello.kind == MSG_KIND_MGMT ? dom_mgmt_tls(d, &m, r) : dom_of_tls(d, &m, r);
 }
 
 static int h_shutdown(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
@@ -206,6 +209,7 @@ static int h_shutdown(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *
     if (msg_dec_shutdown(r, &m) != MSG_OK) return MSG_FATAL;
     log_info(&d->log, "domain", "shutting down on the core's request");
     dom_of_stop(d);
+    dom_mgmt_stop(d);
     char err[MSG_ERR_MAX];
     msg_outq_flush(&d->out, d->fd, err, sizeof(err));
     exit(0);
@@ -224,7 +228,29 @@ static int h_rule_result(void *ctx, const struct msg_hdr *h, struct msg_r *r, in
     (void)fds, (void)nfds;
     static struct msg_rule_result m; /* ~6 KiB: one domain, one thread */
     if (msg_dec_rule_result(r, &m) != MSG_OK) return MSG_FATAL;
-    return dom_rules_result(ctx, h->id, &m, r);
+    struct dom *d = ctx;
+    if (d->hello.kind == MSG_KIND_MGMT) return dom_mgmt_rule_result(d, h->id, &m, r);
+    return dom_rules_result(d, h->id, &m, r);
+}
+
+static int h_mgmt_reply(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_ctl_reply m;
+    if (msg_dec_ctl_reply(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_MGMT) return msg_r_fail(r, "MGMT_REPLY for a domain of kind of");
+    return dom_mgmt_reply(d, h->id, &m, r);
+}
+
+static int h_app_command(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_block m;
+    if (msg_dec_block(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "APP_COMMAND for a domain of kind mgmt");
+    return dom_of_command(d, h->id, &m);
 }
 
 static int h_mon_event(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
@@ -249,6 +275,8 @@ static const struct msg_handler dom_table[] = {
     {MSG_RULE_RESULT, CORE, h_rule_result},
     {MSG_MON_EVENT, CORE, h_mon_event},
     {MSG_TLS_CONFIG, CORE, h_tls},
+    {MSG_MGMT_REPLY, CORE, h_mgmt_reply},
+    {MSG_APP_COMMAND, CORE, h_app_command},
     {0, 0, NULL},
 };
 

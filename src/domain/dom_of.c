@@ -368,3 +368,28 @@ void dom_of_stop(struct dom *d)
     free(of);
     d->of = NULL;
 }
+
+/* ---- operators' commands --------------------------------------------------------------- */
+
+int dom_of_command(struct dom *d, uint32_t id, const struct msg_block *m)
+{
+    struct lof *l = dom_of_host(d);
+    char target[32], text[512];
+    msg_block_target(m, target, sizeof(target));
+    struct lof_command cmd = {.name = m->command == MSG_BLOCK ? "block" : "unblock",
+                              .target = target,
+                              .is_mac = m->kind == MSG_BK_MAC,
+                              .seconds = m->seconds};
+    int error = 0;
+    if (!l || !lof_command(l, &cmd, &error, text, sizeof(text))) {
+        error = 1;
+        snprintf(text, sizeof(text),
+                 "no app answered '%s %s': none of the running apps has a command handler that "
+                 "handles it",
+                 cmd.name, target);
+    }
+    log_info(&d->log, "of", "command %s %s%s: %s%s", cmd.name, target,
+             m->seconds ? " (with a duration)" : "", error ? "refused: " : "", text);
+    dom_ctl_reply(d, id, error, text, strlen(text));
+    return MSG_OK;
+}

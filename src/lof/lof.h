@@ -185,6 +185,19 @@ void lof_rule_answer(struct lof *l, uint32_t token, int err, const char *reason,
 /* A dropped packet: monitor_drop(ev) of every app, in chain order. */
 void lof_monitor_drop(struct lof *l, const struct lof_drop *ev);
 
+/* An operator's command (visorflowctl block / unblock, through the core):
+ * command(name, args) of each app in chain order until one returns non-nil
+ * (lof_api_cmd.c, docs/lua-api.md "Commands"). args: {target=, addr= or
+ * mac=, seconds= (absent: until unblocked)}. */
+struct lof_command {
+    const char *name;   /* "block", "unblock" */
+    const char *target; /* "10.0.0.5" or "02:00:00:00:00:01" */
+    int is_mac;
+    uint32_t seconds; /* 0: none given */
+};
+/* 1 when an app answered: *error and its text (one line); 0 when none did. */
+int lof_command(struct lof *l, const struct lof_command *cmd, int *error, char *text, size_t cap);
+
 struct lof_status {
     unsigned generation;     /* successful loads so far */
     unsigned failed_reloads; /* failed lof_load calls (first load included) */

@@ -14,7 +14,7 @@
 
 const char *const lof_handler_names[LOF_H_N] = {
     "switch_up", "switch_down", "packet_in", "flow_removed", "port_status",  "error",
-    "timer",     "save",        "restore",   "reloaded",     "monitor_drop",
+    "timer",     "save",        "restore",   "reloaded",     "monitor_drop", "command",
 };
 
 struct lof_state *lof_state_of(lua_State *L)

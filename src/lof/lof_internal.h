@@ -34,6 +34,7 @@ enum lof_hid {
     LOF_H_RESTORE,
     LOF_H_RELOADED,
     LOF_H_MONITOR_DROP,
+    LOF_H_COMMAND,
     LOF_H_N
 };
 extern const char *const lof_handler_names[LOF_H_N];

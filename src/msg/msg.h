@@ -94,7 +94,14 @@ enum msg_type {
                                    material (minimum version, cipher lists,
                                    key, certificate chain, CA certificates,
                                    PEM), before its CONFIG set: the domain
-                                   reads no key file itself */
+                                   reads no key file itself (of, and mgmt
+                                   with the management API's key) */
+    MSG_MGMT_REPLY = 0x010B,    /* one chunk of the answer to a MGMT_QUERY
+                                   or MGMT_BLOCK (final, error, text), the
+                                   request's id: CTL_REPLY's layout */
+    MSG_APP_COMMAND = 0x010C,   /* block / unblock an address or a MAC for
+                                   some seconds: to the of domain, whose
+                                   apps' command handler answers (CTL_REPLY) */
 
     /* domain -> core */
     MSG_LOG = 0x0201,          /* level, module, text: one log line */
@@ -115,6 +122,10 @@ enum msg_type {
     MSG_RULE_ADD = 0x0220,     /* add a packet-filter rule (msg_rule) */
     MSG_RULE_DEL = 0x0221,     /* delete a rule by id */
     MSG_RULE_LIST = 0x0222,    /* list rules from an id on, paged */
+    MSG_MGMT_QUERY = 0x0223,   /* mgmt: stats, guests, domains or reload,
+                                  answered by the core (MGMT_REPLY) */
+    MSG_MGMT_BLOCK = 0x0224,   /* mgmt: block / unblock, passed on to the of
+                                  domain as APP_COMMAND (MGMT_REPLY) */
     MSG_GUEST_NOTIFY = 0x0230, /* tell the guest on a port something (kind,
                                   attacker, blocked flow, text) through its
                                   hypercall channel; never answered */
@@ -327,6 +338,31 @@ struct msg_ctl_request {
     uint8_t json;    /* 0 text, 1 JSON */
     uint64_t dpid;   /* FLOWS: the switch; STATUS: 0 */
 };
+/* MGMT_QUERY: what the management domain asks the core (the core answers
+ * with the same text as its control socket's command of that name). */
+enum msg_mgmt_cmd {
+    MSG_MQ_STATS = 1,
+    MSG_MQ_GUESTS = 2,
+    MSG_MQ_DOMAINS = 3,
+    MSG_MQ_RELOAD = 4,
+};
+struct msg_mgmt_query {
+    uint8_t command; /* enum msg_mgmt_cmd */
+    uint8_t json;    /* 0 text, 1 JSON */
+};
+/* MGMT_BLOCK and APP_COMMAND: one layout, 12 bytes. */
+enum msg_block_cmd { MSG_BLOCK = 1, MSG_UNBLOCK = 2 };
+enum msg_block_kind { MSG_BK_IPV4 = 1, MSG_BK_MAC = 2 };
+#define MSG_BLOCK_SECONDS_MAX (30u * 86400u) /* --for: at most 30 days */
+struct msg_block {
+    uint8_t command; /* enum msg_block_cmd */
+    uint8_t kind;    /* enum msg_block_kind */
+    uint8_t addr[6]; /* IPv4 in the first 4 (network order, the rest zero), or a MAC */
+    uint32_t seconds; /* BLOCK: 0 until unblocked, else 1..MSG_BLOCK_SECONDS_MAX; UNBLOCK: 0 */
+};
+/* "10.0.0.5" / "02:00:00:00:00:01" of a block's target. */
+void msg_block_target(const struct msg_block *m, char *dst, size_t cap);
+
 /* TLS_CONFIG. The PEM texts point into the payload (not NUL-terminated);
  * the receiver scrubs the payload once it has built its context. */
 struct msg_tls_config {
@@ -415,6 +451,8 @@ union msg_body {
     struct msg_rule_del rule_del;
     struct msg_rule_list rule_list;
     struct msg_guest_notify guest_notify;
+    struct msg_mgmt_query mgmt_query;
+    struct msg_block block;
 };
 
 /* ---- payload codecs ---------------------------------------------------------- */
@@ -475,6 +513,11 @@ int msg_enc_rule_list(struct msg_w *w, const struct msg_rule_list *m);
 int msg_dec_rule_list(struct msg_r *r, struct msg_rule_list *m);
 int msg_enc_guest_notify(struct msg_w *w, const struct msg_guest_notify *m);
 int msg_dec_guest_notify(struct msg_r *r, struct msg_guest_notify *m);
+/* msg_mgmt.c; MGMT_REPLY uses the CTL_REPLY codec. */
+int msg_enc_mgmt_query(struct msg_w *w, const struct msg_mgmt_query *m);
+int msg_dec_mgmt_query(struct msg_r *r, struct msg_mgmt_query *m);
+int msg_enc_block(struct msg_w *w, const struct msg_block *m); /* MGMT_BLOCK, APP_COMMAND */
+int msg_dec_block(struct msg_r *r, struct msg_block *m);
 
 /* By type, through the catalogue (MSG_FATAL for an unknown type). */
 int msg_encode(uint16_t type, struct msg_w *w, const union msg_body *b);

@@ -33,6 +33,7 @@
 #define LEN_CTL_REQUEST (1 + 1 + 8)
 #define LEN_CTL_REPLY   (1 + 1 + 4)
 #define LEN_APP_RESULT  (4 + STR(0))
+#define LEN_BLOCK       (1 + 1 + 6 + 4)
 #define LEN_TLS_MIN     (2 + STR(0) + STR(0) + 3 * 4)
 #define LEN_TLS_MAX                                                                                \
     (LEN_TLS_MIN + 2 * MSG_TLS_TEXT_MAX + MSG_TLS_KEY_MAX + MSG_TLS_CERT_MAX + MSG_TLS_CA_MAX)
@@ -80,6 +81,8 @@ CODEC(rule, rule)
 CODEC(rule_del, rule_del)
 CODEC(rule_list, rule_list)
 CODEC(guest_notify, guest_notify)
+CODEC(mgmt_query, mgmt_query)
+CODEC(block, block)
 
 static int enc_socket_result(struct msg_w *w, const union msg_body *b)
 {
@@ -116,6 +119,8 @@ static const struct entry catalog[] = {
     ROW(CTL_REQUEST, C2D, 0, 0, LEN_CTL_REQUEST, LEN_CTL_REQUEST, ctl_request),
     ROW(MON_EVENT, C2D, 0, 0, LEN_MON_EVENT, LEN_MON_EVENT, mon_event),
     ROW(TLS_CONFIG, C2D, 0, 0, LEN_TLS_MIN, LEN_TLS_MAX, tls_config),
+    ROW(MGMT_REPLY, C2D, 0, 0, LEN_CTL_REPLY, LEN_CTL_REPLY + MSG_CHUNK_MAX, ctl_reply),
+    ROW(APP_COMMAND, C2D, 0, 0, LEN_BLOCK, LEN_BLOCK, block),
     ROW(LOG, D2C, 0, 0, LEN_LOG_MIN, LEN_LOG_MAX, log),
     ROW(HEARTBEAT, D2C, 0, 0, 4, 4, heartbeat),
     ROW(STATUS, D2C, 0, 0, 2, LEN_STATUS_MAX, status),
@@ -131,10 +136,12 @@ static const struct entry catalog[] = {
     ROW(RULE_DEL, D2C, 0, 0, 4, 4, rule_del),
     ROW(RULE_LIST, D2C, 0, 0, 6, 6, rule_list),
     ROW(GUEST_NOTIFY, D2C, 0, 0, LEN_GUEST_NOTE, LEN_GUEST_NOTE, guest_notify),
+    ROW(MGMT_QUERY, D2C, 0, 0, 2, 2, mgmt_query),
+    ROW(MGMT_BLOCK, D2C, 0, 0, LEN_BLOCK, LEN_BLOCK, block),
 };
 #define N_CATALOG (sizeof(catalog) / sizeof(catalog[0]))
 
-/* 24 types: a linear scan is as fast as anything and obviously correct. */
+/* 29 types: a linear scan is as fast as anything and obviously correct. */
 static const struct entry *find(uint16_t type)
 {
     for (size_t i = 0; i < N_CATALOG; i++)

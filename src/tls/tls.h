@@ -133,6 +133,10 @@ void tls_conn_close_notify(struct tls_conn *t);
 const char *tls_conn_error(const struct tls_conn *t);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384, peer CN=..." once established. */
 void tls_conn_describe(const struct tls_conn *t, char *dst, size_t cap);
+/* The peer certificate's subject CN once established: 0, or -1 when there
+ * is no certificate, no CN, more than one CN, or one that is not 1..cap-1
+ * printable ASCII characters (an identity must be one unambiguous name). */
+int tls_conn_peer_cn(const struct tls_conn *t, char *dst, size_t cap);
 /* Bytes on the socket so far, both ways (ciphertext, for the benchmarks). */
 void tls_conn_bytes(const struct tls_conn *t, uint64_t *in, uint64_t *out);
 

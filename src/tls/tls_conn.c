@@ -369,3 +369,27 @@ void tls_conn_describe(const struct tls_conn *t, char *dst, size_t cap)
     if (peer) tls_name_text(X509_get_subject_name(peer), who, sizeof(who));
     snprintf(dst, cap, "%s %s, peer %s", SSL_get_version(t->ssl), SSL_get_cipher_name(t->ssl), who);
 }
+
+int tls_conn_peer_cn(const struct tls_conn *t, char *dst, size_t cap)
+{
+    dst[0] = '\0';
+    X509 *peer = t->done ? SSL_get0_peer_certificate(t->ssl) : NULL;
+    if (!peer) return -1;
+    X509_NAME *name = X509_get_subject_name(peer);
+    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    /* none, or more than one: no single name to decide by */
+    if (i < 0 || X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0) return -1;
+    ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+    unsigned char *utf8 = NULL;
+    int n = ASN1_STRING_to_UTF8(&utf8, s);
+    int ok = n > 0 && (size_t)n < cap;
+    for (int k = 0; ok && k < n; k++)
+        ok = utf8[k] >= 0x20 && utf8[k] <= 0x7e; /* printable ASCII, no NUL */
+    if (ok) {
+        memcpy(dst, utf8, (size_t)n);
+        dst[n] = '\0';
+    }
+    OPENSSL_free(utf8);
+    ERR_clear_error();
+    return ok ? 0 : -1;
+}

@@ -36,6 +36,18 @@ static inline struct msg_addr msgfx_v6_last(uint8_t first, uint8_t last, uint16_
     return x;
 }
 
+static inline void msgfx_block(int v, struct msg_block *m)
+{
+    static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01}, ones[6] = {255, 255, 255, 255, 255, 255};
+    m->command = v == 1 ? MSG_UNBLOCK : MSG_BLOCK;
+    m->kind = v == 0 ? MSG_BK_IPV4 : MSG_BK_MAC;
+    if (v == 0)
+        memcpy(m->addr, (const uint8_t[6]){10, 0, 0, 5, 0, 0}, 6);
+    else
+        memcpy(m->addr, v == 1 ? mac : ones, 6);
+    m->seconds = v == 0 ? 60 : v == 1 ? 0 : MSG_BLOCK_SECONDS_MAX;
+}
+
 /* Core -> domain samples. Returns the fds the message carries. */
 static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
 {
@@ -194,6 +206,19 @@ static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
         }
         return 0;
     }
+    case MSG_MGMT_REPLY: {
+        static char chunk[MSG_CHUNK_MAX + 1];
+        struct msg_ctl_reply *m = &b->ctl_reply;
+        m->final = v != 1;
+        m->error = v == 2;
+        if (v == 2) msgfx_rep(chunk, MSG_CHUNK_MAX, 'r');
+        m->text = v == 0 ? "rules: 3\n" : v == 1 ? "" : chunk;
+        m->text_len = v == 0 ? 9 : v == 1 ? 0 : MSG_CHUNK_MAX;
+        return 0;
+    }
+    case MSG_APP_COMMAND:
+        msgfx_block(v, &b->block);
+        return 0;
     }
     return -1;
 }
@@ -317,6 +342,13 @@ static inline int msgfx_d2c(uint16_t type, int v, union msg_body *b)
         }
         return 0;
     }
+    case MSG_MGMT_QUERY:
+        b->mgmt_query.command = v == 0 ? MSG_MQ_STATS : v == 1 ? MSG_MQ_RELOAD : MSG_MQ_DOMAINS;
+        b->mgmt_query.json = v == 2;
+        return 0;
+    case MSG_MGMT_BLOCK:
+        msgfx_block(v, &b->block);
+        return 0;
     }
     return -1;
 }
@@ -374,6 +406,10 @@ static const struct {
                        "706f7274207363616e2066726f6d2031302e302e302e3636"
                        "0000000000000000000000000000000000000000000000000000000000000000"
                        "0000000000000000"},
+    {MSG_MGMT_REPLY, "01000000000972756c65733a20330a"},
+    {MSG_APP_COMMAND, "01010a00000500000000003c"},
+    {MSG_MGMT_QUERY, "0100"},
+    {MSG_MGMT_BLOCK, "01010a00000500000000003c"},
 };
 
 #endif

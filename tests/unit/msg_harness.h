@@ -80,8 +80,9 @@ static inline int h_parse(void *ctx, const struct msg_hdr *h, struct msg_r *r, i
 
 static struct msg_handler core_tab[32], dom_tab[32];
 
-/* The core lets "of" send everything, "mgmt" everything but SOCK_CONNECT,
- * RECORD, the rules and GUEST_NOTIFY; a domain accepts every core -> domain type from the core. */
+/* The core lets "of" send everything but MGMT_*, "mgmt" everything but
+ * SOCK_CONNECT, RECORD and GUEST_NOTIFY; a domain accepts every core -> domain
+ * type from the core. */
 static inline int build_tables(void **state)
 {
     size_t nc = 0, nd = 0;
@@ -93,9 +94,10 @@ static inline int build_tables(void **state)
             continue;
         }
         uint32_t perm = MSG_KBIT(MSG_KIND_OF);
-        if (s->type != MSG_SOCK_CONNECT && s->type != MSG_RECORD &&
-            (s->type < MSG_RULE_ADD || s->type > MSG_GUEST_NOTIFY))
+        if (s->type != MSG_SOCK_CONNECT && s->type != MSG_RECORD && s->type != MSG_GUEST_NOTIFY)
             perm |= MSG_KBIT(MSG_KIND_MGMT);
+        /* the management domain's own requests */
+        if (s->type == MSG_MGMT_QUERY || s->type == MSG_MGMT_BLOCK) perm = MSG_KBIT(MSG_KIND_MGMT);
         core_tab[nc++] = (struct msg_handler){s->type, perm, h_parse};
     }
     char err[MSG_ERR_MAX];
