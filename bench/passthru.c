@@ -1,8 +1,11 @@
 /*
  * passthru.c - attaches bench/passthru.bpf.c on a guest port G and its uplink U
  * (tc ingress of both, the monitor's handle and priority) or removes it.
- *   passthru attach G U [OBJ]    passthru detach G U
+ *   passthru attach G U [OBJ]    passthru detach G U    passthru progstats G U
  * OBJ defaults to ../bpf/passthru.bpf.o beside this program's build directory.
+ * progstats prints the kernel's statistics of the program on G's and U's tc
+ * ingress (found by handle and priority; the program is not pinned) in monctl
+ * progstats's form: NAME ID RUN_CNT RUN_TIME_NS, one line per distinct program.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -34,11 +37,41 @@ static void unhook(int ifindex)
     bpf_tc_hook_destroy(&h); /* the whole clsact qdisc: bench ports are ours */
 }
 
+static int progstats(int g, int u)
+{
+    __u32 seen = 0;
+    int ifs[2] = {g, u};
+    for (int i = 0; i < 2; i++) {
+        LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifs[i], .attach_point = BPF_TC_INGRESS);
+        LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIO);
+        struct bpf_prog_info info;
+        __u32 len = sizeof(info);
+        if (bpf_tc_query(&h, &o) != 0) {
+            fprintf(stderr, "passthru: progstats: nothing attached on %s ingress\n", i ? "U" : "G");
+            return 1;
+        }
+        if (o.prog_id == seen) continue; /* the same program on both hooks */
+        int fd = bpf_prog_get_fd_by_id(o.prog_id);
+        memset(&info, 0, sizeof(info));
+        int rc = fd < 0 ? -1 : bpf_obj_get_info_by_fd(fd, &info, &len);
+        if (fd >= 0) close(fd);
+        if (rc) {
+            fprintf(stderr, "passthru: progstats: program %u: %s\n", o.prog_id, strerror(errno));
+            return 1;
+        }
+        printf("passthru %u %llu %llu\n", info.id, (unsigned long long)info.run_cnt,
+               (unsigned long long)info.run_time_ns);
+        seen = o.prog_id;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char obj_path[PATH_MAX], exe[PATH_MAX];
-    if (argc < 4 || (strcmp(argv[1], "attach") && strcmp(argv[1], "detach"))) {
-        fprintf(stderr, "usage: passthru attach|detach G U [OBJ]\n");
+    if (argc < 4 ||
+        (strcmp(argv[1], "attach") && strcmp(argv[1], "detach") && strcmp(argv[1], "progstats"))) {
+        fprintf(stderr, "usage: passthru attach|detach|progstats G U [OBJ]\n");
         return 2;
     }
     int g = (int)if_nametoindex(argv[2]), u = (int)if_nametoindex(argv[3]);
@@ -46,6 +79,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "passthru: no interface %s\n", !g ? argv[2] : argv[3]);
         return 1;
     }
+    if (strcmp(argv[1], "progstats") == 0) return progstats(g, u);
     if (strcmp(argv[1], "detach") == 0) {
         unhook(g);
         unhook(u);

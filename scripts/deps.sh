@@ -12,6 +12,8 @@ PKGS=(
   openvswitch-pki openssl
   tshark tcpdump iproute2 ethtool iputils-ping iperf3 nmap gnuplot-nox
   procps psmisc
+  # bench/overhead.sh reads iperf3's JSON
+  jq
   # the QEMU test guest (scripts/guest-image, guest-boot, guest-run)
   qemu-system-x86 linux-image-amd64 busybox-static socat cpio xz-utils
   # vfguest is a static musl binary

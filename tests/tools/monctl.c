@@ -8,6 +8,7 @@
  *     stats [PORTID]          events [COUNT [SECONDS]]
  *     rate PER_SEC BURST      hcrate PER_SEC BURST
  *     gen N [SEED]            flush             destroy
+ *     progstats
  * RULE is mon_rule_parse's text form, e.g. "drop 10.0.0.2 port 5001 dir from-guest".
  * OWNER defaults to admin. Exit status: 0 ok, 1 failure, 2 usage.
  */
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <bpf/bpf.h>
 
 #include "mon/mon.h"
 
@@ -36,7 +39,7 @@ static int usage(void)
                     "  attach G U|auto [PEER] PORTID [ipv4-only] | detach PORTID\n"
                     "  add RULE... | del ID | list [nocounters] | stats [PORTID]\n"
                     "  events [COUNT [SECONDS]] | rate PER_SEC BURST | hcrate PER_SEC BURST\n"
-                    "  gen N [SEED] | flush | destroy\n");
+                    "  gen N [SEED] | flush | destroy | progstats\n");
     return 2;
 }
 
@@ -199,6 +202,27 @@ static int cmd_events(struct mon *m, int argc, char **argv)
     return want > 0 && got < want ? 1 : 0;
 }
 
+/* The pinned programs' kernel statistics, one line each: NAME ID RUN_CNT
+ * RUN_TIME_NS. The kernel counts only while kernel.bpf_stats_enabled is 1 (or a
+ * BPF_ENABLE_STATS descriptor is open); bench/overhead.sh takes differences. */
+static int cmd_progstats(struct mon *m)
+{
+    static const char *const names[] = {"ingress", "guard"};
+    for (int i = 0; i < 2; i++) {
+        struct bpf_prog_info info;
+        __u32 len = sizeof(info);
+        int fd = mon_prog_fd(m, i == 0 ? MON_PROG_INGRESS : MON_PROG_GUARD);
+        memset(&info, 0, sizeof(info));
+        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+            fprintf(stderr, "monctl: progstats: program %s not pinned or unreadable\n", names[i]);
+            return 1;
+        }
+        printf("%s %u %llu %llu\n", names[i], info.id, (unsigned long long)info.run_cnt,
+               (unsigned long long)info.run_time_ns);
+    }
+    return 0;
+}
+
 static int run(struct mon *m, int argc, char **argv)
 {
     const char *c = argv[0];
@@ -227,6 +251,7 @@ static int run(struct mon *m, int argc, char **argv)
     if (!strcmp(c, "gen") && argc >= 1)
         return cmd_gen(m, num(argv[0]), argc > 1 ? num(argv[1]) : 1);
     if (!strcmp(c, "flush")) return cmd_flush(m);
+    if (!strcmp(c, "progstats") && argc == 0) return cmd_progstats(m);
     if (!strcmp(c, "count")) {
         printf("%zu\n", mon_rule_count(m));
         return 0;
@@ -252,10 +277,10 @@ int main(int argc, char **argv)
     if (i >= argc) return usage();
     /* Reading commands need no writer lock and load nothing. */
     const char *c = argv[i];
-    unsigned flags =
-        !strcmp(c, "list") || !strcmp(c, "stats") || !strcmp(c, "events") || !strcmp(c, "count")
-            ? MON_OPEN_RDONLY
-            : 0;
+    unsigned flags = !strcmp(c, "list") || !strcmp(c, "stats") || !strcmp(c, "events") ||
+                             !strcmp(c, "count") || !strcmp(c, "progstats")
+                         ? MON_OPEN_RDONLY
+                         : 0;
     if (mon_open(&m, dir, flags, err, sizeof(err))) {
         fprintf(stderr, "monctl: %s\n", err);
         return 1;
