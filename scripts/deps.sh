@@ -11,6 +11,7 @@ PKGS=(
   openvswitch-switch openvswitch-common openvswitch-testcontroller
   tshark tcpdump iproute2 ethtool iputils-ping iperf3 nmap gnuplot-nox
   procps psmisc
+  hping3 socat bc traceroute
 )
 
 missing=()

@@ -13,8 +13,8 @@
 #include "lof/lof_internal.h"
 
 const char *const lof_handler_names[LOF_H_N] = {
-    "switch_up", "switch_down", "packet_in", "flow_removed", "port_status",
-    "error",     "timer",       "save",      "restore",      "reloaded",
+    "switch_up", "switch_down", "packet_in", "flow_removed", "port_status",  "error",
+    "timer",     "save",        "restore",   "reloaded",     "monitor_drop",
 };
 
 struct lof_state *lof_state_of(lua_State *L)

@@ -33,6 +33,7 @@ enum lof_hid {
     LOF_H_SAVE,
     LOF_H_RESTORE,
     LOF_H_RELOADED,
+    LOF_H_MONITOR_DROP, /* a drop by the monitor below a guest (dispatched by the domain) */
     LOF_H_N
 };
 extern const char *const lof_handler_names[LOF_H_N];

@@ -145,7 +145,7 @@ static int check_handlers(lua_State *L)
             return table_error(L, a, line,
                                "unknown handler '%s' (known: switch_up, switch_down, packet_in, "
                                "flow_removed, port_status, error, timer, tick, save, restore, "
-                               "reloaded)",
+                               "reloaded, monitor_drop)",
                                k);
         }
         if (h < LOF_H_N && !lua_isfunction(L, -1))

@@ -94,7 +94,7 @@ static void test_reload_failures_keep_old_code(void **state)
          "apps/c.lua:2: the app must return a table of handlers, got number"},
         {"return {\n  packet_in = function() end,\n  pakcet_out = function()\n  end,\n}\n",
          "apps/c.lua:3: unknown handler 'pakcet_out' (known: switch_up, switch_down, packet_in, "
-         "flow_removed, port_status, error, timer, tick, save, restore, reloaded)"},
+         "flow_removed, port_status, error, timer, tick, save, restore, reloaded, monitor_drop)"},
         {"return {\n  packet_in = 'hub',\n}\n",
          "apps/c.lua:3: handler 'packet_in' must be a function"},
         {"return { [1] = function() end }\n", "apps/c.lua:1: handler names must be strings"},
