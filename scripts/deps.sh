@@ -18,6 +18,8 @@ PKGS=(
   qemu-system-x86 linux-image-amd64 busybox-static socat cpio xz-utils
   # vfguest is a static musl binary
   musl-tools python3
+  # scan tests and bench/scan.sh
+  hping3 bc traceroute
 )
 
 missing=()
