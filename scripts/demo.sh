@@ -29,6 +29,8 @@ done
 
 export VF_ROOT=$ROOT VF_BUILD=$ROOT/build T_NAME=demo
 . tests/lib.sh
+# lib.sh's cleanup runs on EXIT; it must run whole whatever failed (no -e, no -u).
+trap 'set +eu; t_cleanup' EXIT
 need_root demo
 need_ovs
 need_cmd nmap gnuplot tcpdump ip ethtool python3
@@ -49,6 +51,10 @@ cat >"$OUT/visorflow.conf" <<CONF
 listen = 127.0.0.1:$PORT
 apps = portscan, l2_learning, flowmon
 app_dir = $OUT/apps
+[app.portscan]
+# keep the scanner's earlier flows (as the paper's switch did): the A->B flow's
+# counter then stays visible, flat, once the higher-priority drop flow shadows it
+cleanup_flows = false
 [app.l2_learning]
 idle_timeout = 60
 [app.flowmon]
@@ -135,6 +141,9 @@ say "end of the timeline"
 sleep 1.5 # the last statistics poll
 
 # ---- results ------------------------------------------------------------------------
+DOM_PID=$(build/visorflowctl status 2>/dev/null | awk '/^domain of:/ {print $6}')
+DOM_SANDBOX=$(awk '/^Seccomp:/ {s=$2} /^NoNewPrivs:/ {n=$2} END {printf "Seccomp %s, NoNewPrivs %s", s, n}' \
+  "/proc/${DOM_PID:-0}/status" 2>/dev/null)
 CSV=$(ls "$OUT"/records/flowmon-*.csv 2>/dev/null | head -1 || true)
 CONN_AFTER=$(conn_count)
 python3 - "$CSV" "$A_IP" "$B_IP" "$SINK_PORT" "$A_MAC" "$T0" "$SCAN_T" "$OUT" <<'PY'
@@ -187,5 +196,6 @@ echo "  probes that reached B   $probes_total (before the block; B's port captur
 echo "  time to block           $tblock (first probe on B's port -> drop flow on the switch)"
 echo "  packets leaked after    $leaked (from A on B's port, 0.5 s after the block)"
 echo "  OpenFlow reconnects     $disc (ovs-vswitchd log for $BR)"
+echo "  controller              portscan + l2_learning + flowmon in visorflow-domain pid ${DOM_PID:-?} ($DOM_SANDBOX)"
 echo "  plot                    $OUT/fig5.png (data: $OUT/fig5.dat, raw: ${CSV:-none})"
 [ "$blocked" = yes ] && [ "$disc" -eq 0 ]
