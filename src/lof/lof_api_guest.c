@@ -38,34 +38,6 @@ static struct lof_app *app_up(lua_State *L)
     return lua_touserdata(L, lua_upvalueindex(1));
 }
 
-/* nil, message */
-static int soft_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int soft_fail(lua_State *L, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    lua_pushnil(L);
-    lua_pushstring(L, msg);
-    return 2;
-}
-
-/* What a value looks like in a message: strings as they are, else the type. */
-static const char *shown(lua_State *L, int idx)
-{
-    return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : luaL_typename(L, idx);
-}
-
-static int integer_in(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
-{
-    int isint = 0;
-    if (lua_type(L, idx) != LUA_TNUMBER) return 0;
-    *v = lua_tointegerx(L, idx, &isint);
-    return isint && *v >= min && *v <= max;
-}
-
 /* "aa:bb:cc:dd:ee:ff", exactly: six pairs of hex digits. */
 static int parse_mac(const char *s, uint8_t mac[6])
 {
@@ -120,7 +92,7 @@ static int opt_kind(struct opt_ctx *o)
         snprintf(
             o->why, o->cap,
             "opts.kind: expected \"scan-blocked\", \"blocked\", \"notice\" or \"info\", got %s",
-            shown(o->L, -1));
+            lof_shown(o->L, -1));
     lua_pop(o->L, 1);
     return ok ? 0 : -1;
 }
@@ -135,7 +107,7 @@ static int opt_attacker(struct opt_ctx *o)
     }
     if (!ok)
         snprintf(o->why, o->cap, "opts.attacker: expected an IPv4 address \"a.b.c.d\", got %s",
-                 shown(o->L, -1));
+                 lof_shown(o->L, -1));
     lua_pop(o->L, 1);
     return ok ? 0 : -1;
 }
@@ -146,7 +118,7 @@ static int opt_mac(struct opt_ctx *o)
     if (ty == LUA_TSTRING) ok = parse_mac(lua_tostring(o->L, -1), o->n->mac) == 0;
     if (!ok)
         snprintf(o->why, o->cap, "opts.mac: expected \"aa:bb:cc:dd:ee:ff\", got %s",
-                 shown(o->L, -1));
+                 lof_shown(o->L, -1));
     lua_pop(o->L, 1);
     return ok ? 0 : -1;
 }
@@ -161,11 +133,11 @@ static int opt_proto(struct opt_ctx *o)
     lua_Integer v;
     for (size_t i = 0; !ok && ty == LUA_TSTRING && i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(lua_tostring(o->L, -1), names[i].name)) o->n->proto = names[i].v, ok = 1;
-    if (!ok && integer_in(o->L, -1, 0, 255, &v)) o->n->proto = (uint8_t)v, ok = 1;
+    if (!ok && lof_int_ok(o->L, -1, 0, 255, &v)) o->n->proto = (uint8_t)v, ok = 1;
     if (!ok)
         snprintf(o->why, o->cap,
                  "opts.proto: expected \"tcp\", \"udp\", \"icmp\" or 0..255, got %s",
-                 shown(o->L, -1));
+                 lof_shown(o->L, -1));
     lua_pop(o->L, 1);
     return ok ? 0 : -1;
 }
@@ -175,10 +147,10 @@ static int opt_int(struct opt_ctx *o, const char *key, lua_Integer max, uint32_t
 {
     int ty = field(o, key), ok = ty == LUA_TNIL;
     lua_Integer v;
-    if (!ok && integer_in(o->L, -1, 0, max, &v)) *out = (uint32_t)v, ok = 1;
+    if (!ok && lof_int_ok(o->L, -1, 0, max, &v)) *out = (uint32_t)v, ok = 1;
     if (!ok)
         snprintf(o->why, o->cap, "opts.%s: expected 0..%lld, got %s", key, (long long)max,
-                 shown(o->L, -1));
+                 lof_shown(o->L, -1));
     lua_pop(o->L, 1);
     return ok ? 0 : -1;
 }
@@ -197,7 +169,7 @@ static int opt_known(struct opt_ctx *o)
         if (!ok) {
             snprintf(o->why, o->cap,
                      "opts: unknown field %s%s%s (known: kind, attacker, mac, proto, port, rule)",
-                     lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ", shown(L, -1),
+                     lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ", lof_shown(L, -1),
                      lua_type(L, -1) == LUA_TSTRING ? "'" : " key)");
             lua_pop(L, 1);
             return -1;
@@ -279,25 +251,25 @@ static int l_notify(lua_State *L)
     struct lof_guest_note n = {.kind = LOF_NOTE_NOTICE};
     char why[200];
     lua_Integer port;
-    if (!integer_in(L, 1, 1, PORT_ID_MAX, &port))
-        return soft_fail(L, "port: expected a guest port id 1..%u, got %s", PORT_ID_MAX,
-                         shown(L, 1));
+    if (!lof_int_ok(L, 1, 1, PORT_ID_MAX, &port))
+        return lof_soft_fail(L, "port: expected a guest port id 1..%u, got %s", PORT_ID_MAX,
+                         lof_shown(L, 1));
     if (text_from_lua(L, 2, n.text, why, sizeof(why)) || opts_from_lua(L, 3, &n, why, sizeof(why)))
-        return soft_fail(L, "%s", why);
+        return lof_soft_fail(L, "%s", why);
     if (!l->mon_enabled || !l->host.guest_notify)
-        return soft_fail(L, "guest.notify: no monitor configured");
+        return lof_soft_fail(L, "guest.notify: no monitor configured");
     if (!configured(l, port))
-        return soft_fail(L, "port: %lld is not a monitored guest port", (long long)port);
+        return lof_soft_fail(L, "port: %lld is not a monitored guest port", (long long)port);
     /* A load that fails later must not have told a guest anything. */
     if (app->st->loading)
-        return soft_fail(L, "guest.notify: not while the apps load (use switch_up, reloaded or a "
+        return lof_soft_fail(L, "guest.notify: not while the apps load (use switch_up, reloaded or a "
                             "timer)");
     if (bucket_take(l))
-        return soft_fail(L, "guest.notify: more than %d notes a second", LOF_NOTIFY_RATE);
+        return lof_soft_fail(L, "guest.notify: more than %d notes a second", LOF_NOTIFY_RATE);
     n.port = (uint16_t)port;
     int rc = l->host.guest_notify(l->host_ctx, &n);
     if (rc)
-        return soft_fail(L, "guest.notify: %s",
+        return lof_soft_fail(L, "guest.notify: %s",
                          rc == -ENODEV ? "no monitor configured" : strerror(-rc));
     l->guest_notes++;
     lua_pushboolean(L, 1);

@@ -34,20 +34,6 @@ static struct lof_app *app_up(lua_State *L)
     return lua_touserdata(L, lua_upvalueindex(1));
 }
 
-/* nil, message */
-static int soft_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int soft_fail(lua_State *L, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    lua_pushnil(L);
-    lua_pushstring(L, msg);
-    return 2;
-}
-
 /* ---- the spec ------------------------------------------------------------------------ */
 
 /* "a.b.c.d" or "a.b.c.d/n", strictly: four decimal octets, no leading junk. */
@@ -83,20 +69,6 @@ static int raw_field(lua_State *L, int t, const char *key)
     return lua_rawget(L, t);
 }
 
-static int integer_in(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v)
-{
-    int isint = 0;
-    if (lua_type(L, idx) != LUA_TNUMBER) return 0;
-    *v = lua_tointegerx(L, idx, &isint);
-    return isint && *v >= min && *v <= max;
-}
-
-/* What a value looks like in a message: strings as they are, else the type. */
-static const char *shown(lua_State *L, int idx)
-{
-    return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : luaL_typename(L, idx);
-}
-
 static int spec_addr(lua_State *L, int t, struct lof_rule *r, char *why, size_t cap)
 {
     int ty = raw_field(L, t, "addr");
@@ -108,7 +80,7 @@ static int spec_addr(lua_State *L, int t, struct lof_rule *r, char *why, size_t 
         a = 0, plen = 0;
     else if (!s || parse_v4(s, &a, &plen) != 0)
         rc = snprintf(why, cap, "addr: expected \"a.b.c.d\", \"a.b.c.d/n\" or \"any\", got %s",
-                      ty == LUA_TNIL ? "nothing" : shown(L, -1));
+                      ty == LUA_TNIL ? "nothing" : lof_shown(L, -1));
     else if (plen < 32 && (a & (UINT32_MAX >> plen))) {
         uint32_t net = a & ~(UINT32_MAX >> plen);
         rc = snprintf(why, cap,
@@ -136,12 +108,12 @@ static int spec_proto(lua_State *L, int t, struct lof_rule *r, int *given, char 
     if (ty == LUA_TSTRING) {
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
             if (!strcmp(lua_tostring(L, -1), names[i].name)) r->proto = names[i].v, ok = 1;
-    } else if (*given && integer_in(L, -1, 0, 255, &v)) {
+    } else if (*given && lof_int_ok(L, -1, 0, 255, &v)) {
         r->proto = (uint8_t)v, ok = 1;
     }
     if (!ok)
         snprintf(why, cap, "proto: expected \"tcp\", \"udp\", \"icmp\", \"any\" or 0..255, got %s",
-                 shown(L, -1));
+                 lof_shown(L, -1));
     lua_pop(L, 1);
     return ok ? 0 : -1;
 }
@@ -152,8 +124,8 @@ static int spec_port(lua_State *L, int t, struct lof_rule *r, int proto_given, c
     int ty = raw_field(L, t, "port");
     lua_Integer v = 0;
     int ok = ty == LUA_TNIL || (ty == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "any")) ||
-             integer_in(L, -1, 1, 65535, &v);
-    if (!ok) snprintf(why, cap, "port: expected 1..65535 or \"any\", got %s", shown(L, -1));
+             lof_int_ok(L, -1, 1, 65535, &v);
+    if (!ok) snprintf(why, cap, "port: expected 1..65535 or \"any\", got %s", lof_shown(L, -1));
     lua_pop(L, 1);
     if (!ok) return -1;
     r->port = (uint16_t)v;
@@ -179,7 +151,7 @@ static int spec_word(lua_State *L, int t, const char *key, const char *const *wo
         for (size_t i = 0; i < n && o < cap; i++)
             o += (size_t)snprintf(why + o, cap - o, "%s \"%s\"",
                                   i ? (i + 1 == n ? " or" : ",") : "", words[i]);
-        if (o < cap) snprintf(why + o, cap - o, ", got %s", shown(L, -1));
+        if (o < cap) snprintf(why + o, cap - o, ", got %s", lof_shown(L, -1));
     }
     lua_pop(L, 1);
     return ok ? 0 : -1;
@@ -198,7 +170,7 @@ static int spec_known(lua_State *L, int t, char *why, size_t cap)
         if (!ok) {
             snprintf(why, cap,
                      "spec: unknown field %s%s%s (known: addr, proto, port, dir, action, on)",
-                     lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ", shown(L, -1),
+                     lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ", lof_shown(L, -1),
                      lua_type(L, -1) == LUA_TSTRING ? "'" : " key)");
             lua_pop(L, 1);
             return -1;
@@ -231,10 +203,10 @@ static int rule_from_lua(lua_State *L, int idx, struct lof_rule *r, char *why, s
         return -1;
     lua_Integer on = 0;
     int ty = raw_field(L, idx, "on");
-    int ok = ty == LUA_TNIL || integer_in(L, -1, 0, PORT_ID_MAX, &on);
+    int ok = ty == LUA_TNIL || lof_int_ok(L, -1, 0, PORT_ID_MAX, &on);
     if (!ok)
         snprintf(why, cap, "on: expected a guest port id 1..%u or 0 (every port), got %s",
-                 PORT_ID_MAX, shown(L, -1));
+                 PORT_ID_MAX, lof_shown(L, -1));
     lua_pop(L, 1);
     r->on = (uint16_t)on;
     return ok ? 0 : -1;
@@ -278,16 +250,16 @@ static int rreq_send(lua_State *L, struct lof_app *app, struct lof_rule_req *rq,
     struct lof *l = st->l;
     const char *what = op_names[rq->op];
     if (!lua_isfunction(L, cb))
-        return soft_fail(L, "callback: expected a function, got %s", luaL_typename(L, cb));
+        return lof_soft_fail(L, "callback: expected a function, got %s", luaL_typename(L, cb));
     if (!l->mon_enabled || !l->host.rule_request)
-        return soft_fail(L, "%s: no monitor configured", what);
+        return lof_soft_fail(L, "%s: no monitor configured", what);
     /* A load that fails later must not have changed the filter, and its
      * callbacks would go with the state anyway. */
     if (st->loading && rq->op != LOF_RULE_LIST)
-        return soft_fail(L, "%s: not while the apps load (use switch_up, reloaded or a timer)",
+        return lof_soft_fail(L, "%s: not while the apps load (use switch_up, reloaded or a timer)",
                          what);
     if (st->n_rreqs >= LOF_MAX_RULE_REQS)
-        return soft_fail(L, "%s: too many pending rule requests (%d)", what, LOF_MAX_RULE_REQS);
+        return lof_soft_fail(L, "%s: too many pending rule requests (%d)", what, LOF_MAX_RULE_REQS);
     lua_pushvalue(L, cb);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX); /* may raise: before the malloc */
     struct lof_rreq *q = calloc(1, sizeof(*q));
@@ -308,7 +280,7 @@ static int rreq_send(lua_State *L, struct lof_app *app, struct lof_rule_req *rq,
             luaL_unref(L, LUA_REGISTRYINDEX, q->fnref);
             free(q);
         }
-        return soft_fail(L, "%s: %s", what,
+        return lof_soft_fail(L, "%s: %s", what,
                          rc == -ENODEV ? "no monitor configured" : strerror(-rc));
     }
     lua_pushboolean(L, 1);
@@ -320,7 +292,7 @@ static int l_add(lua_State *L)
 {
     struct lof_rule_req rq = {.op = LOF_RULE_ADD};
     char why[200];
-    if (rule_from_lua(L, 1, &rq.rule, why, sizeof(why)) != 0) return soft_fail(L, "%s", why);
+    if (rule_from_lua(L, 1, &rq.rule, why, sizeof(why)) != 0) return lof_soft_fail(L, "%s", why);
     return rreq_send(L, app_up(L), &rq, 2);
 }
 
@@ -329,8 +301,8 @@ static int l_del(lua_State *L)
 {
     struct lof_rule_req rq = {.op = LOF_RULE_DEL};
     lua_Integer id;
-    if (!integer_in(L, 1, 1, RULE_ID_MAX, &id))
-        return soft_fail(L, "id: expected a rule id 1..%u, got %s", RULE_ID_MAX, shown(L, 1));
+    if (!lof_int_ok(L, 1, 1, RULE_ID_MAX, &id))
+        return lof_soft_fail(L, "id: expected a rule id 1..%u, got %s", RULE_ID_MAX, lof_shown(L, 1));
     rq.id = (uint32_t)id;
     return rreq_send(L, app_up(L), &rq, 2);
 }
@@ -341,9 +313,9 @@ static int l_list(lua_State *L)
     struct lof_rule_req rq = {.op = LOF_RULE_LIST, .id = 1};
     lua_Integer first;
     if (!lua_isnoneornil(L, 2)) {
-        if (!integer_in(L, 2, 1, RULE_ID_MAX, &first))
-            return soft_fail(L, "first: expected a rule id 1..%u, got %s", RULE_ID_MAX,
-                             shown(L, 2));
+        if (!lof_int_ok(L, 2, 1, RULE_ID_MAX, &first))
+            return lof_soft_fail(L, "first: expected a rule id 1..%u, got %s", RULE_ID_MAX,
+                             lof_shown(L, 2));
         rq.id = (uint32_t)first;
     }
     return rreq_send(L, app_up(L), &rq, 1);

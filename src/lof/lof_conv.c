@@ -6,6 +6,7 @@
  * expected an integer 0..4095, got 5000".
  */
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -377,6 +378,23 @@ bool lof_int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Int
     if (lua_type(L, idx) != LUA_TNUMBER) return false;
     *v = lua_tointegerx(L, idx, &isint);
     return isint && *v >= min && *v <= max;
+}
+
+int lof_soft_fail(lua_State *L, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    lua_pushnil(L);
+    lua_pushstring(L, msg);
+    return 2;
+}
+
+const char *lof_shown(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : luaL_typename(L, idx);
 }
 
 /* What lof_check_port accepts: a number 0..0xffff or a reserved port's name. */

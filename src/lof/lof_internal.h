@@ -231,5 +231,10 @@ int lof_dpid_parse(const char *s, uint64_t *out);
  * format a path (and raise the error through lof_check_*) only when these fail. */
 bool lof_int_ok(lua_State *L, int idx, lua_Integer min, lua_Integer max, lua_Integer *v);
 bool lof_port_ok(lua_State *L, int idx, uint16_t *port);
+/* For APIs that answer a bad argument with nil, message instead of raising
+ * (rules.*, guest.notify): pushes both, returns 2. */
+int lof_soft_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* What a value looks like in a message: strings as they are, else the type. */
+const char *lof_shown(lua_State *L, int idx);
 
 #endif
