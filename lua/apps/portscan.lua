@@ -42,16 +42,23 @@
 -- block_seconds, SEND_FLOW_REM, confirmed by a barrier and logged with the
 -- time since the sender's first counted probe; if the port is a monitored
 -- guest port (the `rules` API), a monitor rule dropping everything from that
--- guest too; the attacked guest is told through notify_victim (`guest`). The
--- block ends with its flow (FLOW_REMOVED), or early through unblock(who).
+-- guest too; the attacked guest, if monitored, gets a note (guest.notify,
+-- kind "scan-blocked", the attacker's address and MAC). The block ends with
+-- its flow (FLOW_REMOVED), or early through unblock(who).
+--
+-- Commands (`visorflowctl block ADDR|MAC [--for SECONDS]`, `unblock ADDR|MAC`):
+-- block puts the same drop flow (and monitor rule) on every switch port where
+-- the host's MAC was learned (an address is resolved by what ARP showed);
+-- without --for it lasts until unblocked. unblock ends every block of that
+-- host, detected or not. An unknown host or one not blocked is refused.
 --
 -- Controller protection: a token bucket per (switch, in_port) of PACKET_INs
 -- (answers cost half); a port over it gets a drop flow {in_port} at
 -- pin_priority (just above the table miss, so flows already installed keep
 -- working) for pin_block seconds.
 --
--- Functions for the host (a later visorflowctl command): unblock(who) with
--- who "all", a MAC or "DPID PORT MAC", returns how many blocks ended;
+-- Functions for the host: unblock(who) with who "all", an IPv4 address, a
+-- MAC or "DPID PORT MAC", returns how many blocks ended;
 -- blocked() the blocks as a list; status() the sizes of every table.
 --
 -- Configuration (defaults; docs/portscan.md justifies them):
@@ -262,6 +269,9 @@ local function record(row)
 end
 
 -- ---- the rules API (monitor) and guest notifications --------------------------
+-- Both return nil, err instead of raising (docs/lua-api.md): every call is
+-- checked for that, and pcall'd as well, so an older host that raises cannot
+-- stop a block half-way.
 local rules_missing_logged = false
 
 -- The monitor port {id, guest, switch_port} behind OpenFlow port `port`, or nil.
@@ -281,52 +291,93 @@ local function monitor_port(sw, port)
         return nil
     end
     for _, mp in ipairs(list) do
-        if type(mp) == "table" and mp.switch_port == p.name then return mp end
+        if type(mp) == "table" and mp.switch_port ~= nil and mp.switch_port == p.name then return mp end
     end
     return nil
 end
 
+-- rules.del(id, cb): the answer only matters when it is an error.
 local function remove_rule(id)
-    local del = type(rules) == "table" and (rules.del or rules.remove)
-    if type(del) ~= "function" then
-        log.warn("monitor rule %s stays: the rules API offers no del/remove", tostring(id))
-        return
+    if type(rules) ~= "table" or type(rules.del) ~= "function" then
+        return log.warn("monitor rule %s stays: the host offers no rules.del", tostring(id))
     end
-    local ok, err = pcall(del, id)
-    if not ok then log.warn("monitor rule %s not removed: %s", tostring(id), tostring(err)) end
+    local ok, r, err = pcall(rules.del, id, function(done, e)
+        if done then return log.info("monitor rule %s deleted", tostring(id)) end
+        log.warn("monitor rule %s not deleted: %s", tostring(id), tostring(e))
+    end)
+    if not ok or not r then
+        log.warn("monitor rule %s not deleted: %s", tostring(id), tostring(ok and err or r))
+    end
 end
 
 local function add_rule(sw, b)
     if not cfg.monitor_rules then return end
     local mp = monitor_port(sw, b.port)
     if not mp then return end
-    b.guest = mp.guest
-    local ok, err = pcall(rules.add, { addr = "any", dir = "from-guest", action = "drop", on = mp.id },
+    b.guest, b.mport = mp.guest, mp.id
+    local ok, r, err = pcall(rules.add, { addr = "any", dir = "from-guest", action = "drop", on = mp.id },
         function(id, e)
+            -- EEXIST: the same rule is there already (ours, from before a
+            -- restart or a block that just ended): it is this block's now.
+            if not id and type(e) == "string" then id = tonumber(e:match("^EEXIST: rule (%d+)")) end
             if not id then
                 return log.warn("monitor rule for guest %s not added: %s", tostring(mp.guest), tostring(e))
             end
-            if blocks[b.key] ~= b then return remove_rule(id) end -- the block ended meanwhile
+            local cur = blocks[b.key]
+            if cur ~= b then
+                -- the block ended meanwhile; a new one on the same port asked
+                -- for the same rule (its add will answer EEXIST): hand it over
+                if cur and cur.mport == mp.id and cur.rule == nil then cur.rule = id return end
+                return remove_rule(id)
+            end
             b.rule = id
             log.info("monitor rule %s drops everything from guest %s", tostring(id), tostring(mp.guest))
         end)
-    if not ok then log.warn("rules.add failed: %s", tostring(err)) end
+    if not ok or not r then log.warn("rules.add refused: %s", tostring(ok and err or r)) end
+end
+
+-- The address of sender s: the one of its source addresses that ARP placed
+-- at its MAC (decoys are other hosts'), else the first it used.
+local function address_of(s)
+    for _, ip in ipairs(s.ips) do
+        local h = cget(hosts, ip)
+        if h and h.mac == s.mac then return ip end
+    end
+    return s.ips[1]
 end
 
 -- Tell the attacked guest, through the hypercall channel, when the host
 -- offers one (`guest`) and the host is a monitored guest. True if told.
-local function notify_victim(ip, text)
+-- The text is at most 64 printable bytes (the note's own field).
+local function notify_victim(ip, s)
     if type(guest) ~= "table" or type(guest.notify) ~= "function" then return false end
     local h = cget(hosts, ip)
     local sw = h and vf.switch(h.dpid)
     local mp = sw and monitor_port(sw, h.port)
     if not mp then return false end
-    local ok, err = pcall(guest.notify, mp.id, text)
-    if not ok then log.warn("guest.notify(%s) failed: %s", tostring(mp.id), tostring(err)) end
-    return ok
+    local attacker = address_of(s)
+    local text = string.format("port scan from %s blocked", attacker or s.mac):sub(1, 64)
+    local opts = { kind = "scan-blocked", mac = s.mac }
+    if attacker and attacker:match("^%d+%.%d+%.%d+%.%d+$") then opts.attacker = attacker end
+    local ok, r, err = pcall(guest.notify, mp.id, text, opts)
+    if not ok or not r then
+        log.warn("guest.notify(%s) failed: %s", tostring(mp.id), tostring(ok and err or r))
+        return false
+    end
+    log.info("guest %s (monitor port %s) told: %s", tostring(mp.guest), tostring(mp.id), text)
+    return true
 end
 
 -- ---- blocking ------------------------------------------------------------------
+-- The hard timeout of b's drop flow from time t: OpenFlow's is 16 bits, so a
+-- longer block (or one until unblocked, FOREVER) gets a permanent
+-- flow, which the sweep deletes when the block is over.
+local function flow_timeout(b, t)
+    local left = b.ends - t
+    if left > 65535 then return 0 end
+    return math.max(1, math.floor(left))
+end
+
 local function install(sw, b, seconds)
     local match = { in_port = b.port, dl_src = b.mac }
     if cfg.cleanup_flows then vf.flow_mod(sw, { command = "delete", match = match }) end
@@ -335,7 +386,7 @@ local function install(sw, b, seconds)
         send_flow_rem = true, cookie = COOKIE_BLOCK, actions = {},
     })
     if not xid then return log.error("%s: drop flow for %s not sent: %s", b.dpid, b.mac, err) end
-    b.xid, b.failed = xid, nil
+    b.xid, b.failed, b.hard = xid, nil, seconds
     vf.barrier(sw, function(ok, e)
         if blocks[b.key] ~= b then return end
         if ok and not b.failed then
@@ -350,30 +401,39 @@ local function install(sw, b, seconds)
     end)
 end
 
-local function block(s, t, why)
+-- Blocks sender s for `seconds` (FOREVER: until unblocked). manual: an
+-- operator's block (no victim to tell). Returns the block, or nil, why.
+local function block(s, t, why, seconds, manual)
     local sw = vf.switch(s.dpid)
-    if not sw or blocks[s.key] then return end
+    if not sw then return nil, "switch " .. s.dpid .. " is not connected" end
+    if blocks[s.key] then return nil, "already blocked" end
     if nblocks >= cfg.max_blocks then
-        return log.error("%s: not blocked (%s): max_blocks %d reached", s.key, why, cfg.max_blocks)
+        log.error("%s: not blocked (%s): max_blocks %d reached", s.key, why, cfg.max_blocks)
+        return nil, string.format("max_blocks %d reached", cfg.max_blocks)
     end
+    seconds = seconds or cfg.block_seconds
     local ips = table.concat(s.ips, " ")
     local b = { key = s.key, dpid = s.dpid, port = s.port, mac = s.mac, t = t,
-                ends = t + cfg.block_seconds, why = why, first = s.first or t, n = s.n,
-                fails = s.fails, ips = ips }
+                ends = t + seconds, why = why, first = s.first or t, n = s.n,
+                fails = s.fails, ips = ips, manual = manual or nil }
     blocks[s.key], nblocks = b, nblocks + 1
     local st = sw_state(s.dpid)
     st.blocked[s.port] = st.blocked[s.port] or {}
     st.blocked[s.port][s.mac] = b
     s.blocked = true
-    log.warn("%s port %d %s (IPs %s) blocked for %d s: %s; first probe %.3f s ago, %d first contacts",
-             s.dpid, s.port, s.mac, ips, cfg.block_seconds, why, t - b.first, s.n)
-    record { string.format("%.3f", vf.time()), "block", s.dpid, s.port, s.mac, ips, why,
-             string.format("%.3f", t - b.first), s.n, s.fails }
-    install(sw, b, cfg.block_seconds)
-    add_rule(sw, b)
-    if s.victim then
-        notify_victim(s.victim, string.format("scan from %s (%s) blocked: %s", s.mac, ips, why))
+    local for_s = seconds >= 65536 * 65536 and "until unblocked" or string.format("for %d s", seconds)
+    if manual then
+        log.warn("%s port %d %s (IPs %s) blocked %s: %s", s.dpid, s.port, s.mac, ips, for_s, why)
+    else
+        log.warn("%s port %d %s (IPs %s) blocked %s: %s; first probe %.3f s ago, %d first contacts",
+                 s.dpid, s.port, s.mac, ips, for_s, why, t - b.first, s.n)
     end
+    record { string.format("%.3f", vf.time()), "block", s.dpid, s.port, s.mac, ips, why,
+             manual and "" or string.format("%.3f", t - b.first), s.n, s.fails }
+    install(sw, b, flow_timeout(b, t))
+    add_rule(sw, b)
+    if s.victim and not manual then notify_victim(s.victim, s) end
+    return b
 end
 
 local function end_block(b, why, t)
@@ -391,6 +451,16 @@ local function end_block(b, why, t)
     record { string.format("%.3f", vf.time()), "unblock", b.dpid, b.port, b.mac, b.ips, why, "", "", "" }
 end
 
+-- Ends b now: its drop flow is deleted (no FLOW_REMOVED "hard_timeout"
+-- comes for that) and so is its monitor rule.
+local function lift(b, why, t)
+    local sw = vf.switch(b.dpid)
+    if sw then
+        vf.flow_mod(sw, { command = "delete_strict", match = { in_port = b.port, dl_src = b.mac },
+                          priority = cfg.block_priority })
+    end
+    end_block(b, why, t)
+end
 local function detect(s, t, why)
     if s.blocked or blocks[s.key] then return end
     if s.exempt then
@@ -813,8 +883,12 @@ local function sweep()
     end
     if t - last_block_check >= 1 then
         last_block_check = t
-        for _, b in pairs(blocks) do -- a FLOW_REMOVED that never came (switch away)
-            if t > b.ends + 5 then end_block(b, "block time over (no FLOW_REMOVED)", t) end
+        for _, b in pairs(blocks) do
+            if b.hard == 0 and t >= b.ends then -- a permanent flow for a long block
+                lift(b, "block time over", t)
+            elseif t > b.ends + 5 then -- a FLOW_REMOVED that never came (switch away)
+                end_block(b, "block time over (no FLOW_REMOVED)", t)
+            end
         end
     end
 end
@@ -854,21 +928,85 @@ local function guest_sender(id, t)
 end
 
 -- ---- functions for the host ----------------------------------------------------
+local FOREVER = 2 ^ 50 -- seconds: a block "until unblocked"
+local function is_ipv4(a)
+    local o = { a:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
+    if #o ~= 4 then return false end
+    for i = 1, 4 do
+        if tonumber(o[i]) > 255 then return false end
+    end
+    return true
+end
+
+-- The MAC of address or MAC `who`, as ARP placed it (nil: never seen).
+local function mac_of(who)
+    if not is_ipv4(who) then return who end
+    local h = cget(hosts, who)
+    return h and h.mac
+end
+
+-- Does block b concern who ("all", "DPID PORT MAC", a MAC or an address)?
+local function concerns(b, who, mac)
+    if who == "all" or who == b.key or b.mac == mac then return true end
+    for ip in b.ips:gmatch("%S+") do
+        if ip == who then return true end
+    end
+    return false
+end
+
 function unblock(who)
-    if type(who) ~= "string" then error("unblock: expected \"all\", a MAC or \"DPID PORT MAC\"", 2) end
-    local w, n = who:lower(), 0
-    for key, b in pairs(blocks) do
-        if w == "all" or w == key or w == b.mac then
-            local sw = vf.switch(b.dpid)
-            if sw then
-                vf.flow_mod(sw, { command = "delete_strict", match = { in_port = b.port, dl_src = b.mac },
-                                  priority = cfg.block_priority })
-            end
-            end_block(b, "unblocked by request", vf.now())
-            n = n + 1
-        end
+    if type(who) ~= "string" then
+        error("unblock: expected \"all\", an IPv4 address, a MAC or \"DPID PORT MAC\"", 2)
+    end
+    local w, n, t = who:lower(), 0, vf.now()
+    local mac = mac_of(w)
+    local list = {}
+    for _, b in pairs(blocks) do
+        if concerns(b, w, mac) then list[#list + 1] = b end
+    end
+    for _, b in ipairs(list) do -- not while iterating: lift changes blocks
+        lift(b, "unblocked by request", t)
+        n = n + 1
     end
     return n
+end
+
+-- An operator's block of who (an address or a MAC) for `seconds` (nil: until
+-- unblocked): a drop flow on every switch port where the MAC was learned.
+-- Returns the answer, or nil, why.
+local function block_host(who, seconds)
+    local mac = mac_of(who)
+    if not mac then
+        return nil, who .. " is not known here (no ARP from it seen by portscan on any switch)"
+    end
+    if exempt[mac] or exempt[who] then return nil, who .. " is exempt (portscan's exempt list)" end
+    local t, n, renewed, known = vf.now(), 0, 0, false
+    local why = "blocked by request"
+    local ips = is_ipv4(who) and who or nil
+    for dpid, st in pairs(switches) do
+        local port = st.macs[mac]
+        if port then
+            known = true
+            local s = sender_of(dpid, st, port, mac, t)
+            if ips then note_ip(s.ips, ips) end
+            local b = blocks[s.key]
+            local sw = vf.switch(dpid)
+            if b and sw then -- already blocked: the new time counts from now
+                b.ends, b.why = t + (seconds or FOREVER), why
+                install(sw, b, flow_timeout(b, t))
+                renewed = renewed + 1
+            elseif block(s, t, why, seconds or FOREVER, true) then
+                n = n + 1
+            end
+        end
+    end
+    if not known then
+        return nil, who .. " is not known here (not seen by portscan on any switch)"
+    end
+    if n + renewed == 0 then return nil, "no switch that knows " .. mac .. " is connected" end
+    return string.format("blocked %s (%s) on %d switch port%s %s", who, mac, n + renewed,
+                         n + renewed == 1 and "" or "s",
+                         seconds and string.format("for %d s", seconds) or "until unblocked")
 end
 
 function blocked()
@@ -956,6 +1094,27 @@ return {
         return nil
     end,
 
+    -- `visorflowctl block ADDR|MAC [--for SECONDS]` and `unblock ADDR|MAC`
+    -- (docs/lua-api.md, "Commands"); other commands are not ours (nil).
+    command = function(name, args)
+        if name ~= "block" and name ~= "unblock" then return nil end
+        local who = type(args) == "table" and (args.addr or args.mac)
+        if type(who) ~= "string" then return false, name .. ": expected an address or a MAC" end
+        who = who:lower()
+        if name == "unblock" then
+            local n = unblock(who)
+            if n == 0 then return false, who .. " is not blocked" end
+            return string.format("unblocked %s: %d block%s ended", who, n, n == 1 and "" or "s")
+        end
+        local sec = args.seconds
+        if sec ~= nil and (math.type(sec) ~= "integer" or sec < 1) then
+            return false, "block: seconds must be a positive integer, got " .. tostring(sec)
+        end
+        local text, why = block_host(who, sec)
+        if not text then return false, why end -- nil would pass it to the next app
+        return text
+    end,
+
     monitor_drop = function(ev)
         -- A drop by the monitor below a guest: the packet never reached (or
         -- left) the switch, so this is the only trace of it.
@@ -1010,7 +1169,7 @@ return {
             if not ok then return end
             local t = vf.now()
             for _, b in pairs(blocks) do
-                if b.dpid == sw.dpid and b.ends - t >= 1 then install(sw, b, math.floor(b.ends - t)) end
+                if b.dpid == sw.dpid and b.ends - t >= 1 then install(sw, b, flow_timeout(b, t)) end
             end
         end)
     end,

@@ -23,8 +23,9 @@
 
 static struct {
     bool with_rules, with_guest;
+    bool add_refuse; /* rules.add answers nil, err at once (a bad spec, no monitor) */
     int adds, dels, notifies;
-    char add_spec[256], notify_text[256];
+    char add_spec[256], notify_text[256], notify_opts[256];
     long del_id, notify_port;
 } F;
 
@@ -46,10 +47,20 @@ static int f_ports(lua_State *L)
     return 1;
 }
 
+/* The real contracts (src/lof/lof_api_rules.c, lof_api_guest.c): add(spec, cb)
+ * returns true and calls cb(id) later (here: at once), or nil, err; del(id,
+ * cb) needs its callback and answers cb(true); notify(port, text, opts)
+ * returns true. A missing callback or a wrong type raises here, so the unit
+ * tests catch a call that the real host would refuse. */
 static int f_add(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (F.add_refuse) {
+        lua_pushnil(L);
+        lua_pushstring(L, "rules.add: no monitor configured");
+        return 2;
+    }
     const char *k[] = {"addr", "dir", "action", "on"};
     size_t n = 0;
     for (int i = 0; i < 4; i++) {
@@ -62,22 +73,41 @@ static int f_add(lua_State *L)
     lua_pushvalue(L, 2); /* the callback, answered at once with the rule id */
     lua_pushinteger(L, 100 + F.adds);
     lua_call(L, 1, 0);
-    return 0;
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static int f_del(lua_State *L)
 {
     F.del_id = (long)luaL_checkinteger(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
     F.dels++;
-    return 0;
+    lua_pushvalue(L, 2);
+    lua_pushboolean(L, 1);
+    lua_call(L, 1, 0);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static int f_notify(lua_State *L)
 {
     F.notify_port = (long)luaL_checkinteger(L, 1);
-    snprintf(F.notify_text, sizeof F.notify_text, "%s", luaL_checkstring(L, 2));
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    if (len > 64) luaL_error(L, "text: %d bytes, at most 64", (int)len);
+    snprintf(F.notify_text, sizeof F.notify_text, "%s", text);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    const char *k[] = {"kind", "attacker", "mac"};
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        lua_getfield(L, 3, k[i]);
+        n += (size_t)snprintf(F.notify_opts + n, sizeof F.notify_opts - n, "%s%s=%s", i ? " " : "",
+                              k[i], luaL_tolstring(L, -1, NULL));
+        lua_pop(L, 2);
+    }
     F.notifies++;
-    return 0;
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static void ps_open_env(void *ctx, lua_State *L, const char *app)
@@ -171,6 +201,19 @@ PS_API lua_State *ps_call(const char *fn, const char *arg)
     if (lof_call(st, a, arg ? 1 : 0, 1, fn, NULL, 0) != 0)
         fail_msg("%s failed: %s", fn, T->l->last_error);
     return L;
+}
+
+/* visorflowctl block|unblock as the domain delivers it (lof_command): the
+ * return is -1 when no app answered, else the app's error flag; text gets
+ * its answer. */
+PS_API int ps_command(const char *name, const char *target, unsigned seconds, char *text,
+                      size_t cap)
+{
+    struct lof_command c = {name, target, strchr(target, ':') != NULL, seconds};
+    int error = -1;
+    text[0] = '\0';
+    if (!lof_command(T->l, &c, &error, text, cap)) return -1;
+    return error;
 }
 
 PS_API long ps_stat(const char *field)

@@ -443,6 +443,91 @@ static void test_distributed_scan(void **state)
     assert_true(f.delivered && f.flow); /* C is not one of them */
 }
 
+/* ---- visorflowctl block|unblock: the command handler -------------------------------- */
+
+static void test_command_block_unblock(void **state)
+{
+    (void)state;
+    struct ofc_switch *sw = start(NULL, 0);
+    meet(sw); /* ARP: A 10.0.0.10 on port 1 (eth1, monitor port 7) */
+    char text[256];
+    /* by address, for 30 s: the drop flow on A's port, the monitor rule on
+     * its guest port; no victim to tell */
+    assert_int_equal(ps_command("block", "10.0.0.10", 30, text, sizeof text), 0);
+    assert_string_equal(text, "blocked 10.0.0.10 (02:00:00:00:00:0a) on 1 switch port for 30 s");
+    pump();
+    assert_int_equal(W.blocks, 1);
+    check_block_flow_t(1, A_MAC, 30);
+    assert_int_equal(F.adds, 1);
+    assert_string_equal(F.add_spec, "addr=any dir=from-guest action=drop on=7");
+    assert_int_equal(F.notifies, 0);
+    assert_true(lf_log_has(T, "(IPs 10.0.0.10) blocked for 30 s: blocked by request"));
+    assert_true(strstr(T->records, ",block,00:00:00:00:00:00:00:01,1,02:00:00:00:00:0a,10.0.0.10,"
+                                   "blocked by request,"));
+    struct frame p = tcp(A_MAC, B_MAC, A_IP, B_IP, 40000, 80, PKT_TCP_SYN);
+    assert_false(feed(sw, 1, &p).delivered);
+    /* again: the time starts over, the same block */
+    assert_int_equal(ps_command("block", "10.0.0.10", 60, text, sizeof text), 0);
+    pump();
+    check_block_flow_t(1, A_MAC, 60);
+    assert_int_equal(ps_stat("blocks"), 1);
+    assert_int_equal(F.adds, 1);
+    /* refusals change nothing */
+    assert_int_equal(ps_command("block", "10.0.0.99", 30, text, sizeof text), 1);
+    assert_string_equal(text,
+                        "10.0.0.99 is not known here (no ARP from it seen by portscan on any switch)");
+    assert_int_equal(ps_command("unblock", "10.0.0.99", 0, text, sizeof text), 1);
+    assert_string_equal(text, "10.0.0.99 is not blocked");
+    assert_int_equal(ps_command("unblock", "02:00:00:00:00:0c", 0, text, sizeof text), 1);
+    assert_string_equal(text, "02:00:00:00:00:0c is not blocked");
+    W.blocks = 0;
+    pump();
+    assert_int_equal(W.blocks + W.unblock_deletes, 0);
+    assert_int_equal(ps_stat("blocks"), 1);
+    /* a command that is not portscan's passes on (here: nobody answers) */
+    assert_int_equal(ps_command("reboot", "10.0.0.10", 0, text, sizeof text), -1);
+    /* unblock by address: flow and monitor rule go, A is forwarded again */
+    assert_int_equal(ps_command("unblock", "10.0.0.10", 0, text, sizeof text), 0);
+    assert_string_equal(text, "unblocked 10.0.0.10: 1 block ended");
+    pump();
+    assert_int_equal(W.unblock_deletes, 1);
+    assert_int_equal(F.dels, 1);
+    assert_int_equal(F.del_id, 101);
+    assert_int_equal(ps_stat("blocks"), 0);
+    assert_true(lf_log_has(T, "unblocked after 0 s: unblocked by request"));
+    p = tcp(A_MAC, B_MAC, A_IP, B_IP, 40001, 80, PKT_TCP_SYN);
+    assert_true(feed(sw, 1, &p).delivered);
+    /* by MAC without --for: until unblocked, a flow without hard timeout
+     * (OpenFlow's is 16 bits); the same for more than 65535 s */
+    assert_int_equal(ps_command("block", "02:00:00:00:00:0c", 0, text, sizeof text), 0);
+    assert_string_equal(text,
+                        "blocked 02:00:00:00:00:0c (02:00:00:00:00:0c) on 1 switch port until unblocked");
+    pump();
+    check_block_flow_t(3, C_MAC, 0);
+    assert_int_equal(F.adds, 1); /* port 3 is no monitored guest port */
+    assert_int_equal(ps_command("unblock", "02:00:00:00:00:0C", 0, text, sizeof text), 0);
+    assert_int_equal(ps_command("block", "10.0.0.10", 70000, text, sizeof text), 0);
+    pump();
+    check_block_flow_t(1, A_MAC, 0);
+    /* an unknown MAC; a monitor that refuses the rule: the flow still goes */
+    assert_int_equal(ps_command("block", "02:00:00:00:00:99", 5, text, sizeof text), 1);
+    assert_string_equal(text, "02:00:00:00:00:99 is not known here (not seen by portscan on any "
+                              "switch)");
+    assert_int_equal(ps_command("unblock", "all", 0, text, sizeof text), 0);
+    assert_string_equal(text, "unblocked all: 1 block ended");
+    F.add_refuse = true;
+    W.blocks = 0;
+    assert_int_equal(ps_command("block", "10.0.0.10", 30, text, sizeof text), 0);
+    pump();
+    assert_int_equal(W.blocks, 1);
+    assert_true(lf_log_has(T, "rules.add refused: rules.add: no monitor configured"));
+    lua_State *L = ps_call("blocked", NULL);
+    lua_rawgeti(L, -1, 1);
+    lua_getfield(L, -1, "rule");
+    assert_true(lua_isnil(L, -1));
+    lua_pop(L, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +544,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_victim_not_blamed, ps_setup, lt_teardown),
         cmocka_unit_test_setup_teardown(test_fragmented_scan, ps_setup, lt_teardown),
         cmocka_unit_test_setup_teardown(test_distributed_scan, ps_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_command_block_unblock, ps_setup_rules, lt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,7 +228,8 @@ static void test_rules_and_notify(void **state)
     /* the victim B (eth2, monitor port 8) is told */
     assert_int_equal(F.notifies, 1);
     assert_int_equal(F.notify_port, 8);
-    assert_true(strstr(F.notify_text, "scan from 02:00:00:00:00:0a (10.0.0.10) blocked"));
+    assert_string_equal(F.notify_text, "port scan from 10.0.0.10 blocked");
+    assert_string_equal(F.notify_opts, "kind=scan-blocked attacker=10.0.0.10 mac=02:00:00:00:00:0a");
     lua_State *L = ps_call("blocked", NULL);
     lua_rawgeti(L, -1, 1);
     lua_getfield(L, -1, "rule");
