@@ -12,7 +12,11 @@
 # burst of noise from elsewhere on the machine hits every controller alike;
 # the figures pool the measured loops of all rounds. Prints each run, a
 # summary (avg ± stdev, median, and visorflow / each baseline as a ratio of
-# medians) and a markdown table for docs/benchmarks.md.
+# medians) and a markdown table for docs/benchmarks.md. Each run also reports
+# the controller's CPU time (its process and every process below it, from
+# /proc) and the answers per CPU second over the whole ofbench run: other
+# work time-sharing the controller's core lowers the rate but not this
+# figure (a contended VM host, or a busy sibling hyperthread, lowers both).
 #
 # Usage: bench/controller.sh [--quick] [--rounds N] [--nice N] [--only LIST]
 #                            [--no-install] [-- OFBENCH-ARGS...]
@@ -45,7 +49,7 @@ while [ $# -gt 0 ]; do
     --nice) NICE=$2; shift 2 ;;
     --no-install) INSTALL=0; shift ;;
     --) shift; EXTRA=("$@"); break ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "controller.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -158,15 +162,33 @@ run_visorflow() {
 }
 # ===============================================================================
 
-declare -A AVG SD MED SKIPPED
+declare -A AVG SD MED SKIPPED CPUMED
 FAILED=0
+CLK_TCK=$(getconf CLK_TCK)
+
+# cpu_ticks PID: user + system clock ticks used so far by PID and every
+# process below it (visorflowd's protection domains are its children).
+cpu_ticks() {
+  # cat, not awk on the files: a process that exits meanwhile must not stop the walk
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '{
+      s = $0; sub(/^.*\) /, "", s); split(s, f, " ") # after "pid (comm) ": state ppid ...
+      ppid[$1] = f[2]; t[$1] = f[12] + f[13] }
+    END { in_tree[root] = 1
+      do { more = 0
+        for (p in ppid) if (!(p in in_tree) && (ppid[p] in in_tree)) { in_tree[p] = 1; more = 1 }
+      } while (more)
+      for (p in in_tree) sum += t[p]
+      print sum + 0 }'
+}
 
 # gen NAME MODE: one ofbench run against the controller on PORT; the rates of
 # its measured (not warmup) loops are added to $TMP/rates.NAME.MODE.
 gen() {
-  local name=$1 mode=$2 out=$TMP/$1.$2.out rc
+  local name=$1 mode=$2 out=$TMP/$1.$2.out rc t0 t1 cpu
+  t0=$(cpu_ticks "$CTRL_PID")
   "${PIN_GEN[@]}" "$OFBENCH" "${GEN_ARGS[@]}" --mode "$mode" "127.0.0.1:$PORT" >"$out" 2>&1
   rc=$?
+  t1=$(cpu_ticks "$CTRL_PID")
   sed 's/^/    /' "$out"
   if [ "$rc" -ne 0 ] || ! grep -q '^RESULT ' "$out"; then
     echo "  $name $mode: ofbench failed (exit $rc)"
@@ -174,6 +196,18 @@ gen() {
     return 1
   fi
   awk '$1 == "loop" && $3 != "warmup" { print $3 }' "$out" >>"$TMP/rates.$name.$mode"
+  # every answer of the run: the learning phase's and every loop's, warmup included
+  cpu=$(awk -v ticks=$((t1 - t0)) -v hz="$CLK_TCK" '
+    $1 == "learning:" { n += $7 }
+    $1 == "RESULT" { for (i = 2; i <= NF; i++) if ($i ~ /^loop_ms=/) ms = substr($i, 9) }
+    $1 == "loop" { r[++k] = $3 == "warmup" ? $4 : $3 }
+    END { for (i = 1; i <= k; i++) n += r[i] * ms / 1000
+          if (ticks > 0) printf "%.0f %.2f %.0f", n / (ticks / hz), ticks / hz, n }' "$out")
+  if [ -n "$cpu" ]; then
+    set -- $cpu
+    echo "    cpu: $2 s of the controller's processes for $3 answers: $1 per CPU second"
+    echo "$1" >>"$TMP/cpu.$name.$mode"
+  fi
 }
 
 # stats NAME MODE: AVG, SD (population, as ofbench and cbench) and MED over
@@ -232,7 +266,12 @@ for ((round = 1; round <= ROUNDS; round++)); do
   target visorflow "visorflow (l2_learning)"
 done
 for n in ceiling ovs osken visorflow; do
-  for mode in latency throughput; do stats "$n" "$mode"; done
+  for mode in latency throughput; do
+    stats "$n" "$mode"
+    f=$TMP/cpu.$n.$mode # median of the runs' answers per CPU second
+    [ -s "$f" ] && CPUMED[$n.$mode]=$(sort -n "$f" | awk '{ v[NR] = $1 }
+      END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+  done
 done
 
 # ---- summary ----------------------------------------------------------------
@@ -268,6 +307,20 @@ for n in "${NAMES[@]}"; do
     "$(cell_med "$n" latency)" "$(cell "$n" throughput)" "$(cell_med "$n" throughput)" "$r"
 done
 [ -n "${AVG[visorflow.latency]:-}" ] || echo "(visorflow not measured: no ratios)"
+cpu_ratio() { # visorflow / NAME in MODE, answers per CPU second
+  [ -n "${CPUMED[visorflow.$2]:-}" ] && [ -n "${CPUMED[$1.$2]:-}" ] || { echo "-"; return; }
+  awk -v a="${CPUMED[visorflow.$2]}" -v b="${CPUMED[$1.$2]}" 'BEGIN { if (b > 0) printf "%.3gx", a / b; else print "-" }'
+}
+echo
+echo "== answers per CPU second of the controller's processes (median of the runs)"
+printf "%-28s %14s %14s %16s\n" controller latency throughput "visorflow/this"
+for n in "${NAMES[@]}"; do
+  [ -n "${CPUMED[$n.latency]:-}${CPUMED[$n.throughput]:-}" ] || continue
+  r="-"
+  [ "$n" != visorflow ] && r="$(cpu_ratio "$n" latency) / $(cpu_ratio "$n" throughput)"
+  printf "%-28s %14s %14s %16s\n" "${LABEL[$n]}" "$(fmt "${CPUMED[$n.latency]:-}")" \
+    "$(fmt "${CPUMED[$n.throughput]:-}")" "$r"
+done
 
 echo
 echo "== markdown (docs/benchmarks.md)"
@@ -290,5 +343,14 @@ for n in "${NAMES[@]}"; do
   r="-"
   [ "$n" != visorflow ] && [ "$n" != ceiling ] && r="$(ratio "$n" latency) / $(ratio "$n" throughput)"
   echo "| ${LABEL[$n]} | $(cell "$n" latency) | $(cell_med "$n" latency) | $(cell "$n" throughput) | $(cell_med "$n" throughput) | $r |"
+done
+echo
+echo "| controller | latency: answers per CPU second | throughput: answers per CPU second | visorflow / this (lat / thr) |"
+echo "|---|---:|---:|---:|"
+for n in "${NAMES[@]}"; do
+  [ -n "${CPUMED[$n.latency]:-}${CPUMED[$n.throughput]:-}" ] || continue
+  r="-"
+  [ "$n" != visorflow ] && [ "$n" != ceiling ] && r="$(cpu_ratio "$n" latency) / $(cpu_ratio "$n" throughput)"
+  echo "| ${LABEL[$n]} | $(fmt "${CPUMED[$n.latency]:-}") | $(fmt "${CPUMED[$n.throughput]:-}") | $r |"
 done
 exit "$FAILED"

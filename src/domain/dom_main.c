@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "domain/dom.h"
+#include "lua/vlua.h"
 #include "sbx/sbx.h"
 #include "tls/tls.h"
 
@@ -327,6 +328,13 @@ int main(int argc, char **argv)
         dprintf(2, "visorflow-domain: TLS: %s\n", err);
         return 1;
     }
+    /* The Lua watchdog's timer and handler, for the same reason: after
+     * sbx_enter only the ticks' rt_sigreturn is allowed. Without it the apps
+     * still run within their budget, only hooked from the first instruction
+     * (slower). Started in every domain: one signal per 4 ms of CPU time is
+     * nothing, and the kind is known only after HELLO. */
+    if (vlua_watch_start(err, sizeof(err)) != 0)
+        dprintf(2, "visorflow-domain: %s (Lua calls run hooked throughout)\n", err);
     if (sbx_enter(&lim, err, sizeof(err)) != 0) {
         dprintf(2, "visorflow-domain: sandbox: %s\n", err);
         return 1;

@@ -138,27 +138,12 @@ static void enqueue_arg(lua_State *L, const char *path, struct of10_action *a)
     lua_pop(L, 2);
 }
 
-/* A lazy table (the packet tables of lof_api_pkt.c) becomes the plain table
- * it stands for before it is read raw (vlua_sandbox.c). */
-static void settle(lua_State *L, int idx)
-{
-    if (!lua_getmetatable(L, idx)) return;
-    lua_pushliteral(L, "__vf_settle");
-    if (lua_rawget(L, -2) == LUA_TFUNCTION) {
-        lua_pushvalue(L, idx);
-        lua_call(L, 1, 0);
-        lua_pop(L, 1);
-    } else {
-        lua_pop(L, 2);
-    }
-}
-
 /* One action table {name = argument}. */
 static void action_table(lua_State *L, int idx, const struct apath *p, struct of10_action *a)
 {
     char fp[160];
     int has_max_len = 0;
-    settle(L, idx);
+    lof_settle(L, idx);
     luaL_checkstack(L, 6, "actions");
     lua_pushnil(L);
     lua_pushnil(L);
@@ -260,7 +245,7 @@ size_t lof_actions_from_lua(lua_State *L, int idx, const char *path, struct of10
     case LUA_TNONE:
         return 0; /* drop */
     case LUA_TTABLE:
-        settle(L, idx);
+        lof_settle(L, idx);
         break;
     default:
         action_entry(L, idx, &p, &v[0]);

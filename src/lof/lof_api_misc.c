@@ -305,6 +305,7 @@ static int l_record(lua_State *L)
 static void shallow_copy(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
+    lof_settle(L, idx); /* a packet table copies as the plain table it is */
     lua_newtable(L);
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -372,6 +373,7 @@ static int l_configure(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     int conf = lua_upvalueindex(2), raw = lua_upvalueindex(3);
+    lof_settle(L, 1);
     lua_newtable(L); /* defaults, result: starts as a copy of the defaults */
     lua_pushnil(L);
     while (lua_next(L, 1)) { /* defaults, result, key, value */

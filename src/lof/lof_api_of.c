@@ -105,9 +105,15 @@ static void check_spec(lua_State *L, int idx, const char *what)
 /* The names as interned Lua strings, made once per state and kept in the
  * registry under tag: short strings are interned, so while these live any
  * key equal to names[i] is that very object, and a pointer comparison
- * recognises it. Returns their addresses. */
+ * recognises it. Returns their addresses (remembered by the state: a
+ * registry lookup per message was a measurable cost). */
 static const char *const *interned(lua_State *L, const void *tag, const char *const *names, int n)
 {
+    struct lof_state *st = lof_state_of(L);
+    size_t slot = 0, nslots = sizeof st->keys / sizeof st->keys[0];
+    while (slot < nslots && st->keys[slot].tag && st->keys[slot].tag != tag)
+        slot++;
+    if (slot < nslots && st->keys[slot].tag) return st->keys[slot].names;
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, tag) != LUA_TUSERDATA) {
         lua_pop(L, 1);
         const char **p = lua_newuserdatauv(L, (size_t)n * sizeof *p, 1);
@@ -121,7 +127,8 @@ static const char *const *interned(lua_State *L, const void *tag, const char *co
         lua_rawsetp(L, LUA_REGISTRYINDEX, tag);
     }
     const char *const *p = lua_touserdata(L, -1);
-    lua_pop(L, 1); /* the registry keeps it */
+    lua_pop(L, 1); /* the registry keeps it, and full userdata do not move */
+    if (slot < nslots) st->keys[slot].tag = tag, st->keys[slot].names = p;
     return p;
 }
 

@@ -40,10 +40,11 @@ static void set_bytes(lua_State *L, const char *k, const struct of10_bytes *b)
 
 /* ---- packet tables ---------------------------------------------------------
  * One per PACKET_IN, and most apps read a handful of its fields (l2_learning:
- * dl_src, dl_dst, in_port, buffer_id, match), so the table is made with its
- * first few fields (in_port, buffer_id, total_len, reason) and computes the
- * others when they are read, from a copy of the frame and its parse kept in
- * a userdata. It is still a plain table to every reader:
+ * dl_src, dl_dst, in_port, buffer_id, match), so the table is made with the
+ * fields nearly every app reads (in_port, buffer_id, and the Ethernet
+ * addresses: a lazy read costs three times a store) and computes the others
+ * when they are read, from a copy of the frame and its parse kept in a
+ * userdata. It is still a plain table to every reader:
  *
  * - pkt.f goes through __index, which computes the value each time (nothing
  *   is stored: the lazy fields stay absent, so every write of one, and of
@@ -53,24 +54,31 @@ static void set_bytes(lua_State *L, const char *k, const struct of10_bytes *b)
  *   rawget/rawset/rawlen, getmetatable/setmetatable, which the sandbox wraps,
  *   and the host's own C readers: save/restore, the flow_mod parsers) first
  *   "settles" it through the metatable's __vf_settle: every field is stored,
- *   in the order and into a table of the size the eager code used (so even
- *   pairs() visits the fields in the same order), and the metatable goes.
- *   From then on it is the plain table it always stood for.
+ *   in the order the eager code used, and the metatable goes. From then on it
+ *   is the plain table it always stood for. (The order in which pairs()
+ *   visits the fields is, as for any Lua table, unspecified.)
  *
- * pkt.match is lazy the same way, with the same metatable (the whole of it:
- * an empty table), and has one more use: while it is untouched (still lazy),
- * flow_mod takes the match straight from the C copy instead of parsing the
- * table (lof_conv.c). The metatable, which scripts never see (getmetatable
- * settles first):
- *   __index      a closure made with the packet (upvalues: the registry array
- *                below, the name pointers, the userdata, the packet table)
- *   __newindex, __vf_settle   shared functions
- *   [1]  the userdata (struct lpkt)
- *   [2]  pkt.match, once made
- *   [3]  light userdata: &lpkt.mm, set together with [2]
+ * pkt.match is lazy the same way, and has one more use: while it is
+ * untouched (still lazy), flow_mod takes the match straight from the C copy
+ * instead of parsing the table (lof_lazy_match).
+ *
+ * What makes a table lazy is the userdata (struct lpkt) it holds under a
+ * light userdata key, &pk_hidden: no script can make that key, and every raw
+ * reader settles the table first, which removes it, so no script ever sees
+ * it (host code that walks a script's table calls lof_settle first: a walk
+ * that did not would hand the key on). The packet and its match find their
+ * userdata there, so all packets share two metatables, made once per state
+ * (a metatable of its own per packet, with a closure holding the userdata,
+ * was ~45% of the cost of making a packet). The userdata's user value is
+ * pkt.match once made. While its event is dispatched, the packet's own reads skip even that
+ * lookup (the state's ev_* fields). Scripts never see the metatables either
+ * (getmetatable settles first):
+ *   __index              pkt_index / match_index
+ *   __newindex, __vf_settle   shared by both (upvalue 3: is it the match's)
+ * each a closure over the registry array below and the name pointers.
  *
  * Field names (and the few string values) are interned once per state and
- * kept in a registry array with the shared functions: no lua_setfield with C
+ * kept in a registry array with the metatables: no lua_setfield with C
  * strings (whose lookup compares strings), no printf. */
 
 enum pkey {
@@ -104,10 +112,23 @@ _Static_assert(PKT_L4_TCP == 1 && PKT_L4_UDP == 2 && PKT_L4_ICMP == 3 && PKT_L4_
                "l4 names");
 
 /* The registry array: names at 1..PK_N, then the name pointers (a userdata,
- * below) and the shared metatable functions. */
-enum { PC_PTRS = PK_N + 1, PC_NEWINDEX, PC_SETTLE };
-/* The metatables' integer keys. */
-enum { MT_UD = 1, MT_MATCH = 2, MT_MATCH_C = 3 };
+ * below) and the two metatables. */
+enum { PC_PTRS = PK_N + 1, PC_MT_PKT, PC_MT_MATCH };
+
+/* The field names' addresses, hashed (open addressing, linear probing):
+ * address -> field id, for the metatable functions. */
+#define PK_SLOTS 128 /* a power of two, over twice PK_FIELDS */
+_Static_assert(PK_SLOTS > 2 * PK_FIELDS, "PK_SLOTS");
+struct pk_ptrs {
+    const char *key[PK_SLOTS]; /* NULL: free */
+    signed char id[PK_SLOTS];
+};
+
+static unsigned pk_slot(const char *s)
+{
+    uint64_t h = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull; /* Fibonacci hashing */
+    return (unsigned)(h >> 57) & (PK_SLOTS - 1);
+}
 
 /* What a packet table is computed from. */
 struct lpkt {
@@ -117,15 +138,40 @@ struct lpkt {
     uint16_t arp_op, tcp_flags;
     struct of10_match m;  /* the packet's own fields */
     struct of10_match mm; /* pkt.match: fragments have tp_src = tp_dst = 0 */
+    uint16_t total_len;
+    uint8_t reason; /* PV_NO_MATCH, PV_ACTION or PV_UNKNOWN */
     size_t len;
     uint8_t data[]; /* the frame as received */
 };
 
-static const char pk_tag; /* its address keys the array in the registry */
+/* Fields stored when the packet table is made (the rest are lazy). */
+static bool pk_stored(int id)
+{
+    return id == PK_IN_PORT || id == PK_BUFFER_ID || id == PK_DL_SRC || id == PK_DL_DST;
+}
+
+static const char pk_hidden; /* its address keys a lazy table's userdata */
 
 static int pkt_index(lua_State *L);
+static int match_index(lua_State *L);
 static int pkt_newindex(lua_State *L);
 static int pkt_settle(lua_State *L);
+
+/* One of the two metatables, on top: __index fn, __newindex and
+ * __vf_settle, closures over the array c, the name pointers and is_match. */
+static void make_mt(lua_State *L, int c, lua_CFunction index, bool is_match)
+{
+    static const lua_CFunction fns[] = {pkt_newindex, pkt_settle};
+    lua_createtable(L, 0, 3);
+    for (int i = 0; i < 3; i++) {
+        lua_rawgeti(L, c, PM_INDEX + i + 1); /* the name */
+        lua_pushvalue(L, c);
+        lua_rawgeti(L, c, PC_PTRS);
+        lua_pushboolean(L, is_match);
+        lua_pushcclosure(L, i == 0 ? index : fns[i - 1], 3);
+        lua_rawset(L, -3);
+    }
+}
 
 /* Push the registry array (made on the first packet of a state). The field
  * names are short strings, which Lua interns: while this array keeps them,
@@ -133,26 +179,30 @@ static int pkt_settle(lua_State *L);
  * comparing pointers (PC_PTRS: the names' addresses by id). */
 static int push_pk_cache(lua_State *L)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &pk_tag) == LUA_TTABLE) return lua_gettop(L);
-    lua_pop(L, 1);
-    lua_createtable(L, PC_SETTLE, 0);
+    struct lof_state *st = lof_state_of(L);
+    if (st->pk_ref) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, st->pk_ref);
+        return lua_gettop(L);
+    }
+    lua_createtable(L, PC_MT_MATCH, 0);
     int c = lua_gettop(L);
-    const char **ptrs = lua_newuserdatauv(L, PK_FIELDS * sizeof *ptrs, 0);
+    struct pk_ptrs *ptrs = lua_newuserdatauv(L, sizeof *ptrs, 0);
+    memset(ptrs, 0, sizeof *ptrs);
     lua_rawseti(L, c, PC_PTRS);
     for (int i = 0; i < PK_N; i++) {
         const char *s = lua_pushstring(L, pk_names[i]);
-        if (i < PK_FIELDS) ptrs[i] = s;
+        unsigned h = pk_slot(s);
+        while (i < PK_FIELDS && ptrs->key[h])
+            h = (h + 1) & (PK_SLOTS - 1);
+        if (i < PK_FIELDS) ptrs->key[h] = s, ptrs->id[h] = (signed char)i;
         lua_rawseti(L, c, i + 1);
     }
-    static const lua_CFunction fns[] = {pkt_newindex, pkt_settle};
-    for (int i = 0; i < 2; i++) {
-        lua_pushvalue(L, c);
-        lua_rawgeti(L, c, PC_PTRS);
-        lua_pushcclosure(L, fns[i], 2); /* upvalues: this array, the pointers */
-        lua_rawseti(L, c, PC_NEWINDEX + i);
-    }
+    make_mt(L, c, pkt_index, false);
+    lua_rawseti(L, c, PC_MT_PKT);
+    make_mt(L, c, match_index, true);
+    lua_rawseti(L, c, PC_MT_MATCH);
     lua_pushvalue(L, c);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &pk_tag);
+    st->pk_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return c;
 }
 
@@ -162,15 +212,23 @@ static int field_id(lua_State *L, int k)
 {
     if (lua_type(L, k) != LUA_TSTRING) return -1;
     const char *s = lua_tostring(L, k);
-    const char *const *ptrs = lua_touserdata(L, lua_upvalueindex(2));
-    for (int i = 0; i < PK_FIELDS; i++)
-        if (ptrs[i] == s) return i;
+    const struct pk_ptrs *ptrs = lua_touserdata(L, lua_upvalueindex(2));
+    for (unsigned h = pk_slot(s); ptrs->key[h]; h = (h + 1) & (PK_SLOTS - 1))
+        if (ptrs->key[h] == s) return ptrs->id[h];
     return -1;
 }
 
 static void push_name(lua_State *L, int id)
 {
     lua_rawgeti(L, lua_upvalueindex(1), id + 1);
+}
+
+/* The userdata of the lazy table at idx, pushed; NULL (nil pushed) when
+ * the table is not lazy (never was, or settled). */
+static struct lpkt *lazy_ud(lua_State *L, int idx)
+{
+    if (lua_rawgetp(L, idx, &pk_hidden) != LUA_TUSERDATA) return NULL;
+    return lua_touserdata(L, -1);
 }
 
 /* Push match field id of m; 0 (nothing pushed) when it is wildcarded or not
@@ -232,40 +290,41 @@ static int match_value(lua_State *L, const struct of10_match *m, int id)
     }
 }
 
-/* Set one of the shared functions (cache slot fn) as key id of the table on
- * top. */
-static void set_fn(lua_State *L, int c, int id, int fn)
+/* Push pkt.match of the packet whose userdata is at u (made on first use,
+ * then kept as the userdata's user value, so it is always the same table).
+ * c is the registry array. */
+static void push_match(lua_State *L, int c, int u)
 {
-    lua_rawgeti(L, c, id + 1);
-    lua_rawgeti(L, c, fn);
-    lua_rawset(L, -3);
-}
-
-/* Push pkt.match (made on first use, then kept in the metatable mt, so it is
- * always the same table; it shares the metatable). */
-static void push_match(lua_State *L, int mt, struct lpkt *p)
-{
-    if (lua_rawgeti(L, mt, MT_MATCH) == LUA_TTABLE) return;
+    if (lua_getiuservalue(L, u, 1) == LUA_TTABLE) return;
     lua_pop(L, 1);
-    lua_createtable(L, 0, 12); /* the size the settled match needs */
-    lua_pushvalue(L, mt);
+    lua_createtable(L, 0, 1); /* the userdata only, until settled */
+    lua_pushvalue(L, u);
+    lua_rawsetp(L, -2, &pk_hidden);
+    lua_rawgeti(L, c, PC_MT_MATCH);
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    lua_rawseti(L, mt, MT_MATCH);
-    lua_pushlightuserdata(L, &p->mm);
-    lua_rawseti(L, mt, MT_MATCH_C);
+    lua_setiuservalue(L, u, 1);
+    struct lof_state *st = lof_state_of(L);
+    if (lua_touserdata(L, u) == st->ev_lp && st->ev_pkt) st->ev_match = lua_topointer(L, -1);
 }
 
-/* Push lazy field id (PK_DATA and after) of the packet: 0 when the packet
- * has none. mt is the packet's metatable, c the registry array. */
-static int pkt_value(lua_State *L, int c, int mt, struct lpkt *p, int id)
+/* Push field id of the packet (a lazy one, or any when settling): 0 when
+ * the packet has none. u is the index of its userdata p, c the registry
+ * array. */
+static int pkt_value(lua_State *L, int c, int u, struct lpkt *p, int id)
 {
     switch (id) {
+    case PK_TOTAL_LEN:
+        lua_pushinteger(L, p->total_len);
+        return 1;
+    case PK_REASON:
+        lua_rawgeti(L, c, 1 + p->reason);
+        return 1;
     case PK_DATA:
         lua_pushlstring(L, (const char *)p->data, p->len);
         return 1;
     case PK_MATCH:
-        push_match(L, mt, p);
+        push_match(L, c, u);
         return 1;
     default:
         break;
@@ -311,70 +370,61 @@ static int pkt_value(lua_State *L, int c, int mt, struct lpkt *p, int id)
     }
 }
 
-/* The metatable's __index(t, k), for the packet and its match: a closure
- * made with the packet, its upvalues the registry array, the name pointers,
- * the userdata and the packet, so a read of the packet costs no table lookup
- * but the value's own. */
+/* The packet's __index(t, k). */
 static int pkt_index(lua_State *L)
 {
     int id = field_id(L, 2);
-    struct lpkt *p = lua_touserdata(L, lua_upvalueindex(3));
-    if (lua_topointer(L, 1) != lua_topointer(L, lua_upvalueindex(4))) /* pkt.match */
-        return id < 0 ? 0 : match_value(L, &p->mm, id);
-    if (id < PK_DATA) return 0; /* not a field, or a stored one the app removed */
-    int mt = 0;
-    if (id == PK_MATCH) {
-        if (!lua_getmetatable(L, 1)) return 0; /* cannot be: settled tables have none */
-        mt = lua_gettop(L);
-    }
-    return pkt_value(L, lua_upvalueindex(1), mt, p, id);
+    if (id < 0 || pk_stored(id)) return 0; /* not a field, or a stored one the app removed */
+    struct lof_state *st = lof_state_of(L);
+    if (id != PK_MATCH && lua_topointer(L, 1) == st->ev_pkt) /* pkt.match needs the userdata */
+        return pkt_value(L, lua_upvalueindex(1), 0, st->ev_lp, id);
+    struct lpkt *p = lazy_ud(L, 1);
+    return p ? pkt_value(L, lua_upvalueindex(1), 3, p, id) : 0;
 }
 
-/* The userdata behind the lazy table at 1, its metatable pushed, and whether
- * the table is pkt.match; NULL (nothing pushed) when it has been settled. */
-static struct lpkt *lazy_ud(lua_State *L, bool *is_match)
+/* pkt.match's __index(t, k). */
+static int match_index(lua_State *L)
 {
-    if (!lua_getmetatable(L, 1)) return NULL;
-    lua_rawgeti(L, -1, MT_UD);
-    struct lpkt *p = lua_touserdata(L, -1);
-    lua_pop(L, 1);
-    lua_rawgeti(L, -1, MT_MATCH);
-    *is_match = lua_rawequal(L, -1, 1);
-    lua_pop(L, 1);
-    return p;
+    int id = field_id(L, 2);
+    if (id < 0) return 0;
+    struct lof_state *st = lof_state_of(L);
+    struct lpkt *p = lua_topointer(L, 1) == st->ev_match ? st->ev_lp : lazy_ud(L, 1);
+    return p ? match_value(L, &p->mm, id) : 0;
 }
 
 /* Store field id into the table at 1 (a settle: the key is absent). */
-static void settle_field(lua_State *L, int mt, struct lpkt *p, bool is_match, int id)
+static void settle_field(lua_State *L, int u, struct lpkt *p, bool is_match, int id)
 {
     push_name(L, id);
-    if (is_match ? match_value(L, &p->mm, id) : pkt_value(L, lua_upvalueindex(1), mt, p, id))
+    if (is_match ? match_value(L, &p->mm, id) : pkt_value(L, lua_upvalueindex(1), u, p, id))
         lua_rawset(L, 1);
     else
         lua_pop(L, 1);
 }
 
-/* Store every field of the lazy table at 1 and drop its metatable. The order
- * is the one the tables were always built in, continued after the fields a
- * packet is made with (in_port was set twice there: the packet's, then the
- * match's, the same value; only the first counts for the layout). */
+/* Store every field of the lazy table at 1 and make it plain: its userdata
+ * and metatable go. The order is the one the tables were always built in,
+ * continued after the fields a packet is made with (in_port was set twice
+ * there: the packet's, then the match's, the same value). */
 static void settle(lua_State *L)
 {
-    bool is_match;
-    struct lpkt *p = lazy_ud(L, &is_match);
+    bool is_match = lua_toboolean(L, lua_upvalueindex(3));
+    struct lpkt *p = lazy_ud(L, 1);
     if (!p) return;
-    int mt = lua_gettop(L);
+    struct lof_state *st = lof_state_of(L);
+    const void *t = lua_topointer(L, 1);
+    if (t == st->ev_pkt || t == st->ev_match) lof_event_done(st); /* the match may go */
+    int u = lua_gettop(L);
     luaL_checkstack(L, 8, "settle");
-    if (is_match)
-        settle_field(L, mt, p, true, PK_IN_PORT);
-    else /* in_port, buffer_id, total_len, reason are stored from the start */
-        settle_field(L, mt, p, false, PK_DATA);
-    for (int id = PK_DL_SRC; id <= (is_match ? PK_TP_DST : PK_TRUNCATED); id++)
-        settle_field(L, mt, p, is_match, id);
-    if (!is_match) settle_field(L, mt, p, false, PK_MATCH);
+    lua_pushnil(L);
+    lua_rawsetp(L, 1, &pk_hidden);
     lua_pushnil(L);
     lua_setmetatable(L, 1);
-    lua_settop(L, mt - 1);
+    /* the match's fields, or the packet's that are not stored from the start */
+    for (int id = PK_IN_PORT; id <= (is_match ? PK_TP_DST : PK_TRUNCATED); id++)
+        if (is_match ? id == PK_IN_PORT || id >= PK_DL_SRC : !pk_stored(id))
+            settle_field(L, u, p, is_match, id);
+    lua_settop(L, u - 1);
 }
 
 /* __vf_settle(t) */
@@ -394,6 +444,26 @@ static int pkt_newindex(lua_State *L)
     return 0;
 }
 
+void lof_event_done(struct lof_state *st)
+{
+    st->ev_pkt = st->ev_match = NULL;
+    st->ev_lp = NULL;
+}
+
+const struct of10_match *lof_lazy_match(lua_State *L, int idx)
+{
+    struct lof_state *st = lof_state_of(L);
+    if (st->ev_match && lua_topointer(L, idx) == st->ev_match)
+        return &((struct lpkt *)st->ev_lp)->mm;
+    idx = lua_absindex(L, idx);
+    const struct of10_match *m = NULL;
+    struct lpkt *p = lazy_ud(L, idx);
+    /* the packet holds the same userdata: only its match is its user value */
+    if (p && lua_getiuservalue(L, -1, 1) == LUA_TTABLE && lua_rawequal(L, -1, idx)) m = &p->mm;
+    lua_pop(L, p ? 2 : 1);
+    return m;
+}
+
 /* t[name id] = v, t on top */
 static void pk_int(lua_State *L, int c, int id, lua_Integer v)
 {
@@ -406,33 +476,19 @@ void lof_push_packet_in(lua_State *L, const struct of10_packet_in *in)
 {
     int c = push_pk_cache(L);
     size_t len = in->data.len;
-    lua_createtable(L, 0, 32); /* the packet, at the size it has once settled */
-    /* The first fields of the order the packet was always built in are
-     * stored at once: read often (l2_learning: in_port thrice), and cheap.
-     * The writes an app may make to them touch nothing lazy. */
+    /* The packet: the fields below and the userdata; it grows if settled. */
+    lua_createtable(L, 0, 5);
+    /* The fields stored at once (l2_learning reads in_port thrice); the
+     * writes an app may make to them touch nothing lazy. */
     pk_int(L, c, PK_IN_PORT, in->in_port);
     if (in->buffer_id != OFP10_NO_BUFFER) pk_int(L, c, PK_BUFFER_ID, in->buffer_id);
-    pk_int(L, c, PK_TOTAL_LEN, in->total_len);
-    lua_rawgeti(L, c, PK_REASON + 1);
-    lua_rawgeti(L, c,
-                1 + (in->reason == OFPR10_NO_MATCH ? PV_NO_MATCH
-                     : in->reason == OFPR10_ACTION ? PV_ACTION
-                                                   : PV_UNKNOWN));
-    lua_rawset(L, -3);
-    lua_createtable(L, 3, 3); /* its metatable, and pkt.match's: [1..3], 3 names */
-    int mt = lua_gettop(L);
-    set_fn(L, c, PM_NEWINDEX, PC_NEWINDEX);
-    set_fn(L, c, PM_SETTLE, PC_SETTLE);
-    lua_rawgeti(L, c, PM_INDEX + 1);
-    lua_pushvalue(L, c);
-    lua_rawgeti(L, c, PC_PTRS);
-    struct lpkt *p = lua_newuserdatauv(L, sizeof *p + len, 0);
-    lua_pushvalue(L, -1);
-    lua_rawseti(L, mt, MT_UD);
-    lua_pushvalue(L, mt - 1);
-    lua_pushcclosure(L, pkt_index, 4);
-    lua_rawset(L, mt);
+    struct lpkt *p = lua_newuserdatauv(L, sizeof *p + len, 1); /* user value: pkt.match */
+    lua_rawsetp(L, -2, &pk_hidden);
     memset(p, 0, sizeof *p);
+    p->total_len = in->total_len;
+    p->reason = in->reason == OFPR10_NO_MATCH ? PV_NO_MATCH
+                : in->reason == OFPR10_ACTION ? PV_ACTION
+                                              : PV_UNKNOWN;
     p->len = len;
     if (len) memcpy(p->data, in->data.p, len);
     struct pkt_info pi;
@@ -462,8 +518,20 @@ void lof_push_packet_in(lua_State *L, const struct of10_packet_in *in)
         p->icmp_type = pi.icmp_type;
         p->icmp_code = pi.icmp_code;
         p->truncated = (pi.flags & (PKT_F_TRUNC_L2 | PKT_F_TRUNC_L3 | PKT_F_TRUNC_L4)) != 0;
+        for (int id = PK_DL_SRC; id <= PK_DL_DST; id++) {
+            lua_rawgeti(L, c, id + 1);
+            if (match_value(L, &p->m, id))
+                lua_rawset(L, -3);
+            else
+                lua_pop(L, 1);
+        }
     }
-    lua_setmetatable(L, mt - 1);
+    lua_rawgeti(L, c, PC_MT_PKT);
+    lua_setmetatable(L, -2);
+    struct lof_state *st = lof_state_of(L);
+    st->ev_pkt = lua_topointer(L, -1); /* lof_event_done when the dispatch ends */
+    st->ev_match = NULL;
+    st->ev_lp = p;
     lua_replace(L, c); /* the packet alone on top */
 }
 

@@ -4,8 +4,17 @@
  * on switch_down, so an object an app keeps past its switch says "not
  * connected" instead of dangling. Objects are cached per connection, so the
  * same switch is the same Lua value (usable as a table key) for as long as it
- * stays connected. Fields are read through __index (dpid, ports, ...); the
- * methods are the vf functions that take a switch first (sw:flow_mod{...}).
+ * stays connected. The methods are the vf functions that take a switch first
+ * (sw:flow_mod{...}).
+ *
+ * Fields (sw.dpid, ...) do not change while the switch is connected, so each
+ * object has a metatable of its own whose __index is a table of them, behind
+ * which the methods table sits: sw.dpid, which apps read for every packet to
+ * key their tables, is two table lookups, not a call into C. switch_down
+ * rewrites the fields (connected = false, the rest gone). Every object's
+ * metatable has the same metatable, the class mark that tells switch
+ * objects from other userdata; scripts reach none of these tables
+ * (__metatable = "locked").
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -23,19 +32,19 @@ struct lof_sw {
     uint64_t dpid;
 };
 
-/* The metatable and the cache are also kept under these addresses in the
- * registry: switch objects are looked up for every packet, and a light
- * userdata key costs no string comparison. */
-static const char sw_mt_tag, sw_cache_tag;
+/* The class mark and the cache are also kept under these addresses in the
+ * registry (and found through the state: lof_state's sw_mt, sw_cache_ref):
+ * switch objects are looked up for every packet. sw_fields_tag keys the
+ * metatable every fields table shares (__index: the methods). */
+static const char sw_mt_tag, sw_cache_tag, sw_fields_tag;
 
 /* The switch object at idx, or NULL (luaL_testudata without the names). */
 static struct lof_sw *test_sw(lua_State *L, int idx)
 {
     struct lof_sw *u = lua_touserdata(L, idx);
     if (!u || lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_mt_tag);
-    bool same = lua_topointer(L, -1) == lua_topointer(L, -2);
-    lua_pop(L, 2);
+    bool same = lua_getmetatable(L, -1) && lua_topointer(L, -1) == lof_state_of(L)->sw_mt;
+    lua_pop(L, same ? 2 : 1); /* the mark is kept by the registry */
     return same ? u : NULL;
 }
 
@@ -45,24 +54,75 @@ static struct lof_sw *check_sw(lua_State *L, int idx)
     return u ? u : luaL_checkudata(L, idx, LOF_SW_MT); /* raises the usual error */
 }
 
+static int sw_tostring(lua_State *L);
+static int sw_eq(lua_State *L);
+
+/* The fields of u, into the table on top: what the switch said in its
+ * handshake, or (disconnected) only dpid, dpid_int and connected = false. */
+static void set_fields(lua_State *L, const struct lof_sw *u)
+{
+    char b[24];
+    lof_dpid_str(u->dpid, b);
+    lua_pushstring(L, b);
+    lua_setfield(L, -2, "dpid");
+    lua_pushinteger(L, (lua_Integer)u->dpid); /* exact: two's complement above 2^63 */
+    lua_setfield(L, -2, "dpid_int");
+    lua_pushboolean(L, u->sw != NULL);
+    lua_setfield(L, -2, "connected");
+    const struct of10_features *f = u->sw ? ofc_switch_features(u->sw) : NULL;
+    if (u->sw)
+        lua_pushstring(L, ofc_switch_peer(u->sw));
+    else
+        lua_pushnil(L);
+    lua_setfield(L, -2, "peer");
+    if (u->sw)
+        lua_pushnumber(L, (lua_Number)ofc_switch_connected_ms(u->sw) / 1000.0);
+    else
+        lua_pushnil(L);
+    lua_setfield(L, -2, "connected_since");
+    static const char *const feat[] = {"n_buffers", "n_tables", "capabilities", "actions"};
+    for (int i = 0; i < 4; i++) {
+        if (f)
+            lua_pushinteger(L, i == 0   ? f->n_buffers
+                               : i == 1 ? f->n_tables
+                               : i == 2 ? f->capabilities
+                                        : f->actions);
+        else
+            lua_pushnil(L);
+        lua_setfield(L, -2, feat[i]);
+    }
+}
+
 void lof_push_switch(lua_State *L, struct ofc_switch *sw)
 {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_cache_tag); /* cache */
+    struct lof_state *st = lof_state_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, st->sw_cache_ref); /* cache */
     lua_pushlightuserdata(L, sw);
     if (lua_rawget(L, -2) == LUA_TUSERDATA) { /* cache, obj */
         lua_remove(L, -2);
         return;
     }
     lua_pop(L, 1);
-    /* user value 1: sw.dpid, made once (apps key their tables with it) */
-    struct lof_sw *u = lua_newuserdatauv(L, sizeof *u, 1); /* cache, obj */
+    struct lof_sw *u = lua_newuserdatauv(L, sizeof *u, 0); /* cache, obj */
     u->sw = sw;
     u->dpid = ofc_switch_dpid(sw);
-    char b[24];
-    lof_dpid_str(u->dpid, b);
-    lua_pushstring(L, b);
-    lua_setiuservalue(L, -2, 1);
-    luaL_setmetatable(L, LOF_SW_MT);
+    lua_createtable(L, 0, 5); /* cache, obj, mt */
+    lua_createtable(L, 0, 9); /* cache, obj, mt, fields */
+    set_fields(L, u);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_fields_tag);
+    lua_setmetatable(L, -2);        /* behind the fields: the methods */
+    lua_setfield(L, -2, "__index"); /* cache, obj, mt */
+    lua_pushcfunction(L, sw_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushcfunction(L, sw_eq);
+    lua_setfield(L, -2, "__eq");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pushliteral(L, LOF_SW_MT); /* the type name in argument errors */
+    lua_setfield(L, -2, "__name");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_mt_tag); /* the class mark */
+    lua_setmetatable(L, -2);
+    lua_setmetatable(L, -2); /* cache, obj */
     lua_pushlightuserdata(L, sw);
     lua_pushvalue(L, -2);
     lua_rawset(L, -4); /* cache[sw] = obj */
@@ -71,9 +131,16 @@ void lof_push_switch(lua_State *L, struct ofc_switch *sw)
 
 void lof_forget_switch(lua_State *L, struct ofc_switch *sw)
 {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &sw_cache_tag);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lof_state_of(L)->sw_cache_ref);
     lua_pushlightuserdata(L, sw);
-    if (lua_rawget(L, -2) == LUA_TUSERDATA) ((struct lof_sw *)lua_touserdata(L, -1))->sw = NULL;
+    if (lua_rawget(L, -2) == LUA_TUSERDATA) { /* cache, obj */
+        struct lof_sw *u = lua_touserdata(L, -1);
+        u->sw = NULL;
+        lua_getmetatable(L, -1);
+        lua_getfield(L, -1, "__index"); /* cache, obj, mt, fields */
+        set_fields(L, u);
+        lua_pop(L, 2);
+    }
     lua_pop(L, 1);
     lua_pushlightuserdata(L, sw);
     lua_pushnil(L);
@@ -99,7 +166,7 @@ struct ofc_switch *lof_check_switch(lua_State *L, int idx, const char *what)
 
 static int sw_ports(lua_State *L)
 {
-    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    struct lof_sw *u = check_sw(L, 1);
     const struct of10_features *f = u->sw ? ofc_switch_features(u->sw) : NULL;
     size_t n = f ? f->n_ports : 0;
     lua_createtable(L, (int)n, 0);
@@ -120,7 +187,7 @@ static int sw_ports(lua_State *L)
 
 static int sw_port(lua_State *L)
 {
-    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    struct lof_sw *u = check_sw(L, 1);
     uint16_t no = lof_check_port(L, 2, "port");
     const struct of10_features *f = u->sw ? ofc_switch_features(u->sw) : NULL;
     for (size_t i = 0; f && i < f->n_ports; i++) {
@@ -132,52 +199,9 @@ static int sw_port(lua_State *L)
     return 1;
 }
 
-/* __index(obj, k); upvalues: the methods, the metatable (read for every
- * packet by apps keyed on sw.dpid: no registry lookup here). */
-static int sw_index(lua_State *L)
-{
-    struct lof_sw *u = lua_touserdata(L, 1);
-    if (!u || lua_type(L, 1) != LUA_TUSERDATA || !lua_getmetatable(L, 1))
-        u = check_sw(L, 1); /* raises */
-    else if (lua_topointer(L, -1) != lua_topointer(L, lua_upvalueindex(2)))
-        u = check_sw(L, 1);
-    lua_settop(L, 2);
-    if (lua_type(L, 2) != LUA_TSTRING) return 0;
-    const char *k = lua_tostring(L, 2);
-    if (strcmp(k, "dpid") == 0) {
-        lua_getiuservalue(L, 1, 1);
-    } else if (strcmp(k, "dpid_int") == 0) {
-        lua_pushinteger(L, (lua_Integer)u->dpid); /* exact: two's complement above 2^63 */
-    } else if (strcmp(k, "connected") == 0) {
-        lua_pushboolean(L, u->sw != NULL);
-    } else if (!u->sw) {
-        lua_pushnil(L);
-    } else if (strcmp(k, "peer") == 0) {
-        lua_pushstring(L, ofc_switch_peer(u->sw));
-    } else if (strcmp(k, "connected_since") == 0) {
-        lua_pushnumber(L, (lua_Number)ofc_switch_connected_ms(u->sw) / 1000.0);
-    } else {
-        const struct of10_features *f = ofc_switch_features(u->sw);
-        if (f && strcmp(k, "n_buffers") == 0)
-            lua_pushinteger(L, f->n_buffers);
-        else if (f && strcmp(k, "n_tables") == 0)
-            lua_pushinteger(L, f->n_tables);
-        else if (f && strcmp(k, "capabilities") == 0)
-            lua_pushinteger(L, f->capabilities);
-        else if (f && strcmp(k, "actions") == 0)
-            lua_pushinteger(L, f->actions);
-        else
-            lua_pushnil(L);
-    }
-    if (!lua_isnil(L, -1)) return 1;
-    lua_pushvalue(L, 2); /* methods work on disconnected objects too */
-    lua_rawget(L, lua_upvalueindex(1));
-    return 1;
-}
-
 static int sw_tostring(lua_State *L)
 {
-    struct lof_sw *u = luaL_checkudata(L, 1, LOF_SW_MT);
+    struct lof_sw *u = check_sw(L, 1);
     char b[24];
     lof_dpid_str(u->dpid, b);
     lua_pushfstring(L, "switch %s%s", b, u->sw ? "" : " (disconnected)");
@@ -186,7 +210,7 @@ static int sw_tostring(lua_State *L)
 
 static int sw_eq(lua_State *L)
 {
-    struct lof_sw *a = luaL_testudata(L, 1, LOF_SW_MT), *b = luaL_testudata(L, 2, LOF_SW_MT);
+    struct lof_sw *a = test_sw(L, 1), *b = test_sw(L, 2);
     lua_pushboolean(L, a && b && a->dpid == b->dpid);
     return 1;
 }
@@ -247,22 +271,22 @@ static int l_switch(lua_State *L)
 
 void lof_switch_open(lua_State *L, const luaL_Reg *methods)
 {
-    static const luaL_Reg meta[] = {{"__tostring", sw_tostring}, {"__eq", sw_eq}, {NULL, NULL}};
     static const luaL_Reg own[] = {{"ports", sw_ports}, {"port", sw_port}, {NULL, NULL}};
-    luaL_newmetatable(L, LOF_SW_MT); /* mt */
-    luaL_setfuncs(L, meta, 0);
-    lua_newtable(L); /* mt, methods */
+    struct lof_state *st = lof_state_of(L);
+    lua_createtable(L, 0, 1); /* the fields tables' metatable */
+    lua_newtable(L);          /* fmt, methods */
     luaL_setfuncs(L, own, 0);
     luaL_setfuncs(L, methods, 0);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, sw_index, 2);
-    lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, "locked");
-    lua_setfield(L, -2, "__metatable");
+    lua_setfield(L, -2, "__index"); /* fmt */
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &sw_fields_tag);
+    lua_newtable(L); /* the class mark */
+    st->sw_mt = lua_topointer(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &sw_mt_tag);
     lua_newtable(L);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &sw_cache_tag);
+    lua_pushvalue(L, -1);
+    st->sw_cache_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_setfield(L, LUA_REGISTRYINDEX, LOF_SW_CACHE);
 }
 

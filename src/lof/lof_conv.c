@@ -18,7 +18,7 @@
 
 /* A lazy table (the packet tables of lof_api_pkt.c) becomes the plain table
  * it stands for before anything here reads it raw (vlua_sandbox.c). */
-static void settle(lua_State *L, int idx)
+void lof_settle(lua_State *L, int idx)
 {
     if (!lua_getmetatable(L, idx)) return;
     lua_pushliteral(L, "__vf_settle");
@@ -34,7 +34,7 @@ static void settle(lua_State *L, int idx)
 void lof_check_fields(lua_State *L, int idx, const char *path, const char *const *known)
 {
     idx = lua_absindex(L, idx);
-    settle(L, idx);
+    lof_settle(L, idx);
     lua_pushnil(L);
     while (lua_next(L, idx)) { /* key, value */
         if (lua_type(L, -2) != LUA_TSTRING)
@@ -590,17 +590,15 @@ void lof_match_from_lua(lua_State *L, int idx, const char *path, struct of10_mat
     int top = lua_gettop(L);
     luaL_checkstack(L, (int)N_MFIELDS + 4, "match");
     if (lua_getmetatable(L, idx)) {
-        /* A pkt.match nobody wrote to: its metatable (lof_api_pkt.c) holds
-         * the table itself at [2] and its match at [3], the very fields the
-         * table shows, so parsing them would give that match back. */
-        if (lua_rawgeti(L, -1, 2) == LUA_TTABLE && lua_rawequal(L, -1, idx) &&
-            lua_rawgeti(L, -2, 3) == LUA_TLIGHTUSERDATA) {
-            *m = *(const struct of10_match *)lua_touserdata(L, -1);
-            lua_settop(L, top);
+        /* A pkt.match nobody wrote to (lof_api_pkt.c): the match it stands
+         * for is the very one parsing its fields would give back. */
+        lua_settop(L, top);
+        const struct of10_match *lazy = lof_lazy_match(L, idx);
+        if (lazy) {
+            *m = *lazy;
             return;
         }
-        lua_settop(L, top);
-        settle(L, idx);
+        lof_settle(L, idx);
     }
     uint32_t given = 0; /* bit i: mfields[i] was in the table */
     if (lua_getmetatable(L, idx)) {

@@ -95,6 +95,24 @@ struct lof_state {
     struct lof_rreq *rreqs;
     size_t n_rreqs;
     bool loading; /* chunks/restore run: switch I/O is refused */
+    /* The packet of the PACKET_IN being dispatched (lof_api_pkt.c): its
+     * table, its match table once made, and their userdata, so that reads
+     * of the event's own packet skip the lookup of the userdata. Valid while
+     * the dispatch runs (the table is on the stack) and both are lazy:
+     * cleared when it ends and when either is settled. */
+    const void *ev_pkt, *ev_match;
+    void *ev_lp;
+    /* Registry objects the hot paths reach without a lookup by a light
+     * userdata key (its hash is an integer division): the switch
+     * metatable's address, integer refs of the switch-object cache and of
+     * the packet tables' name array (0: not made yet), and the interned key
+     * lists of lof_api_of.c by tag. */
+    const void *sw_mt;
+    int sw_cache_ref, pk_ref;
+    struct {
+        const void *tag;
+        const char *const *names;
+    } keys[4];
 };
 
 struct lof {
@@ -192,6 +210,14 @@ void lof_reqs_drop_all(struct lof_state *st, bool cancel_at_engine);
 /* ---- lof_api_pkt.c: event and reply tables -------------------------------- */
 
 void lof_push_packet_in(lua_State *L, const struct of10_packet_in *pi);
+/* Forget the dispatched packet (struct lof_state's ev_*). */
+void lof_event_done(struct lof_state *st);
+/* Make a lazy table (lof_api_pkt.c) at idx the plain table it stands for;
+ * before any raw walk of a table a script handed over. */
+void lof_settle(lua_State *L, int idx);
+/* The match a pkt.match at idx stands for while nobody wrote to it or read
+ * it raw (still lazy), else NULL. Only the host makes such tables. */
+const struct of10_match *lof_lazy_match(lua_State *L, int idx);
 void lof_push_flow_removed(lua_State *L, const struct of10_flow_removed *fr);
 void lof_push_port_status(lua_State *L, const struct of10_port_status *ps);
 void lof_push_error(lua_State *L, const struct of10_msg *m);

@@ -9,6 +9,7 @@
 #include <lauxlib.h>
 
 #include "lua/vlua.h"
+#include "lua/vlua_internal.h"
 
 #define VLUA_COPY_DEPTH 64
 #define VLUA_COPY_ENTRY_COST 16 /* bytes charged per scalar, roughly its footprint */
@@ -33,7 +34,9 @@ static int charge(struct copy_ctx *c, size_t n)
 }
 
 /* A lazy table (see vlua_sandbox.c) is settled before it is read raw; that
- * allocates in `from`, so it runs protected there. */
+ * allocates in `from`, so it runs protected there. The settle function is
+ * whatever the metatable holds, so it may be a script's: vlua_copy runs as a
+ * budgeted call of `from`. */
 static int settle(struct copy_ctx *c, int idx)
 {
     if (!lua_getmetatable(c->from, idx)) return 0;
@@ -45,8 +48,8 @@ static int settle(struct copy_ctx *c, int idx)
     lua_pushvalue(c->from, idx);
     int st = lua_pcall(c->from, 1, 0, 0);
     if (st != LUA_OK) {
-        snprintf(c->err, c->errcap, "%s",
-                 st == LUA_ERRMEM ? "memory limit exceeded" : "cannot read a table");
+        const char *m = st == LUA_ERRMEM ? "memory limit exceeded" : lua_tostring(c->from, -1);
+        snprintf(c->err, c->errcap, "cannot read a table: %s", m ? m : "error");
         lua_pop(c->from, 2);
         return -1;
     }
@@ -144,7 +147,11 @@ int vlua_copy(lua_State *from, int idx, lua_State *to, size_t max_bytes, char *e
     lua_pushcfunction(to, copy_protected);
     lua_pushlightuserdata(to, &c);
     lua_pushinteger(to, lua_absindex(from, idx));
+    struct vlua *vf = vlua_from_state(from);
+    struct vlua_frame f;
+    vlua_enter(vf, &f);
     int st = lua_pcall(to, 2, 1, 0);
+    vlua_leave(vf, &f);
     lua_settop(from, top_from);
     if (st != LUA_OK) {
         snprintf(err, errcap, "transfer failed: %s",

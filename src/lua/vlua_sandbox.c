@@ -3,6 +3,7 @@
  * budget hook, the chosen libraries only, and replacements for the few base and
  * library functions whose stock versions would let a script escape its budgets.
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,8 +19,10 @@
 #define VLUA_DEFAULT_MEM (64u << 20)
 #define VLUA_DEFAULT_BUDGET 50000000ull
 #define VLUA_DEFAULT_PATTERN 100000000ull
-/* The hook runs every VLUA_HOOK_EVERY VM instructions: small enough that an
- * exhausted script stops within microseconds, large enough to cost < 1%. */
+/* Once armed, the hook runs every VLUA_HOOK_EVERY VM instructions: small
+ * enough that an exhausted script stops within microseconds. (What costs is
+ * not the hook but its being set at all: the VM then leaves its loop before
+ * every instruction. Hence the watchdog, vlua_watch.c.) */
 #define VLUA_HOOK_EVERY 1000
 
 /* Small blocks (strings, tables and their parts, closures, userdata: most of
@@ -54,8 +57,10 @@ struct vlua {
     lua_State *L;
     struct pool pool;
     size_t used, cap;
-    uint64_t budget, spent;
+    uint64_t budget, spent; /* spent: instructions counted since the hook was armed */
     int exhausted;
+    volatile sig_atomic_t armed; /* the count hook is set (the watchdog may set it) */
+    int depth;                   /* vlua_enter frames open on this state */
     uint64_t budget_trips, mem_trips;
     uint64_t pattern_budget;
     vlua_log_fn log;
@@ -73,7 +78,11 @@ static void *pool_get(struct pool *pl, size_t n)
     size_t c = pool_class(n);
     void *b = pl->free[c];
     if (b) {
-        pl->free[c] = *(void **)b;
+        void *next = *(void **)b;
+        pl->free[c] = next;
+        /* The next block of this class is cold (freed by a sweep a while
+         * ago) and Lua will write it as soon as it has it: fetch it now. */
+        if (next) __builtin_prefetch(next, 1);
         return b;
     }
     size_t sz = (c + 1) * POOL_GRAN;
@@ -168,6 +177,41 @@ static void vlua_hook(lua_State *L, lua_Debug *ar)
         v->budget_trips++;
     }
     luaL_error(L, "instruction budget exceeded (%I instructions)", (lua_Integer)v->budget);
+}
+
+bool vlua_arm(struct vlua *v)
+{
+    if (v->armed) return false;
+    v->armed = 1;
+    lua_sethook(v->L, vlua_hook, LUA_MASKCOUNT, VLUA_HOOK_EVERY);
+    return true;
+}
+
+void vlua_enter(struct vlua *v, struct vlua_frame *f)
+{
+    f->spent = v->spent;
+    f->exhausted = v->exhausted;
+    v->spent = 0;
+    v->exhausted = 0;
+    v->depth++;
+    f->watched = vlua_watch_here();
+    if (f->watched)
+        f->prev = vlua_watch_enter(v);
+    else
+        vlua_arm(v); /* no watchdog in this thread: counted from the first instruction */
+}
+
+void vlua_leave(struct vlua *v, const struct vlua_frame *f)
+{
+    if (f->watched) vlua_watch_leave(f->prev); /* the watchdog no longer sees v */
+    if (--v->depth == 0 && v->armed) {
+        /* The next call starts unhooked again. Only a call of v can arm v,
+         * and none is open now. */
+        lua_sethook(v->L, NULL, 0, 0);
+        v->armed = 0;
+    }
+    v->spent = f->spent;
+    v->exhausted = f->exhausted;
 }
 
 /* pcall/xpcall that cannot swallow a budget error: once the budget is gone the
@@ -390,18 +434,16 @@ struct vlua *vlua_new(const struct vlua_limits *lim, vlua_log_fn log, void *log_
      * that state for every few thousand events; minor collections leave it
      * alone. */
     lua_gc(v->L, LUA_GCGEN, 0, 0);
-    lua_sethook(v->L, vlua_hook, LUA_MASKCOUNT, VLUA_HOOK_EVERY);
+    /* No hook yet: vlua_enter arms it, at once or through the watchdog. */
     return v;
 }
 
 void vlua_free(struct vlua *v)
 {
     if (!v) return;
-    /* Finalizers (__gc) run during close; give them a small budget of their own
-     * so a looping finalizer cannot hang the host. */
-    v->spent = 0;
-    v->exhausted = 0;
-    v->budget = 1000000;
+    /* Finalizers run during close with hooks off (Lua 5.4 does so for every
+     * __gc), which is why scripts may not set __gc at all; the host's own
+     * finalizers are C. */
     lua_close(v->L);
     pool_free_all(&v->pool);
     free(v);
@@ -419,9 +461,7 @@ int vlua_load(struct vlua *v, const char *name, const char *src, size_t len, cha
 {
     char chunkname[128];
     snprintf(chunkname, sizeof(chunkname), "=%s", name);
-    v->spent = 0;
-    v->exhausted = 0;
-    int st = luaL_loadbufferx(v->L, src, len, chunkname, "t");
+    int st = luaL_loadbufferx(v->L, src, len, chunkname, "t"); /* C only: no budget */
     if (st == LUA_OK) return 0;
     snprintf(err, errcap, "%s",
              st == LUA_ERRMEM ? "memory limit exceeded" : lua_tostring(v->L, -1));
@@ -445,15 +485,17 @@ int vlua_pcall(struct vlua *v, int nargs, int nresults, char *err, size_t errcap
     int base = lua_gettop(L) - nargs; /* index of the function */
     lua_pushcfunction(L, vlua_msgh);
     lua_insert(L, base);
-    v->spent = 0;
-    v->exhausted = 0;
+    struct vlua_frame f;
+    vlua_enter(v, &f);
     int st = lua_pcall(L, nargs, nresults, base);
+    int exhausted = v->exhausted;
+    vlua_leave(v, &f);
     lua_remove(L, base);
     if (st == LUA_OK) return 0;
     const char *msg = lua_tostring(L, -1);
     if (st == LUA_ERRMEM)
         snprintf(err, errcap, "memory limit exceeded (%zu bytes)", v->cap);
-    else if (v->exhausted && (!msg || !strstr(msg, "instruction budget exceeded")))
+    else if (exhausted && (!msg || !strstr(msg, "instruction budget exceeded")))
         /* a script's own xpcall handler may have replaced the message */
         snprintf(err, errcap, "instruction budget exceeded (%llu instructions)\n%s",
                  (unsigned long long)v->budget, msg ? msg : "");

@@ -14,7 +14,9 @@
  * listening socket it receives the same way; "tls" does what the of domain
  * does with TLS: OpenSSL set up before sbx_enter (tls_init), then, inside,
  * contexts built from PEM in memory and a mutually authenticated TLS
- * connection over a socketpair made before it entered.
+ * connection over a socketpair made before it entered. "lua_watch" starts the
+ * Lua watchdog before sbx_enter, as visorflow-domain does, and shows that its
+ * ticks keep coming and stop runaway scripts inside the sandbox.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +47,7 @@
 
 #include "../unit/tls_fixtures.h"
 #include "lib/sock.h"
+#include "lua/vlua.h"
 #include "sbx/sbx.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -471,6 +474,42 @@ static void a_tls(char *out)
     tls_ctx_free(xc);
 }
 
+/* Inside the sandbox with the watchdog started before it: three runaway
+ * calls are each stopped by their budget (the hook armed by a tick), then
+ * short calls run unhooked while ticks keep coming. */
+static void a_lua_watch(char *out)
+{
+    struct vlua_limits lim = {.instr_budget = 1000000};
+    struct vlua *v = vlua_new(&lim, NULL, NULL);
+    if (!v) return (void)snprintf(out, OUT_MAX, "failed: vlua_new");
+    lua_State *L = vlua_state(v);
+    char err[1024];
+    int stopped = 0, left_hooked = 0;
+    for (int i = 0; i < 3; i++) {
+        const char *src = "while true do end";
+        if (vlua_load(v, "spin.lua", src, strlen(src), err, sizeof err) == 0 &&
+            vlua_pcall(v, 0, 0, err, sizeof err) != 0 && strstr(err, "instruction budget exceeded"))
+            stopped++;
+    }
+    uint64_t t0, a0, t1, a1;
+    vlua_watch_counts(&t0, &a0);
+    const char *src = "local s = 0 for i = 1, 2000 do s = s + i end return s";
+    for (int i = 0; i < 5000; i++) {
+        if (vlua_load(v, "short.lua", src, strlen(src), err, sizeof err) != 0 ||
+            vlua_pcall(v, 0, 1, err, sizeof err) != 0)
+            break;
+        lua_pop(L, 1);
+        left_hooked += lua_gethookmask(L) != 0; /* after the call */
+    }
+    vlua_watch_counts(&t1, &a1);
+    snprintf(out, OUT_MAX,
+             "%s lua stopped=%d trips=%llu arms=%llu ticks=%llu short_arms=%llu left_hooked=%d",
+             stopped == 3 && a0 >= 3 && t1 > t0 && a1 == a0 && !left_hooked ? "ok" : "failed",
+             stopped, (unsigned long long)vlua_budget_trips(v), (unsigned long long)a0,
+             (unsigned long long)t1, (unsigned long long)(a1 - a0), left_hooked);
+    vlua_free(v);
+}
+
 /* Blocks until the core closes its end (pdeathsig and /proc tests). */
 static void a_wait(char *out)
 {
@@ -485,6 +524,7 @@ static const struct attempt {
     void (*fn)(char *out);
 } attempts[] = {
     {"noop", a_noop},
+    {"lua_watch", a_lua_watch},
     {"wait", a_wait},
     {"accept", a_accept},
     {"tls", a_tls},
@@ -536,6 +576,11 @@ int main(int argc, char **argv)
     char err[SBX_ERR_MAX], out[OUT_MAX];
     if (a && a->fn == a_tls && tls_prepare() != 0) {
         say("tls set-up failed");
+        return 2;
+    }
+    if (a && a->fn == a_lua_watch && vlua_watch_start(err, sizeof(err)) < 0) {
+        say("watchdog failed:");
+        say(err);
         return 2;
     }
     if (sbx_enter(&lim, err, sizeof(err)) < 0) {

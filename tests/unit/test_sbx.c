@@ -183,6 +183,26 @@ static void test_cpu_spin(void **state)
     assert_string_equal(why, "killed by SIGKILL (CPU time limit of 1 s reached)");
 }
 
+/* The Lua watchdog started before sbx_enter (as visorflow-domain starts
+ * it) keeps ticking under the filter and the CPU limit: runaway scripts are
+ * stopped by their budget, short calls stay unhooked, and the ticks'
+ * rt_sigreturn is all the filter sees of it. */
+static void test_lua_watch(void **state)
+{
+    (void)state;
+    PROBE_NEED_SANDBOX();
+    struct probe_run r;
+    assert_int_equal(probe_start(&r, "lua_watch", "filter", getpid(), NULL), 0);
+    probe_finish(&r);
+    char why[SBX_ERR_MAX];
+    sbx_describe_exit_usage(r.wstatus, &r.ru, PROBE_CPU_S, why, sizeof(why));
+    print_message("lua_watch -> %s; %s\n", r.nmsg > 1 ? r.msg[1] : "(no report)", why);
+    assert_int_equal(r.nmsg, 2);
+    assert_string_equal(r.msg[0], "ready");
+    assert_true(strncmp(r.msg[1], "ok lua stopped=3 trips=3 ", 25) == 0);
+    assert_string_equal(why, "exited 0");
+}
+
 /* ---- legitimate work and the domain's view of itself --------------------- */
 
 static void test_noop_works(void **state)
@@ -393,7 +413,7 @@ static void test_describe_exit(void **state)
 int main(void)
 {
     enum { N_ESC = sizeof(escapes) / sizeof(escapes[0]) };
-    static struct CMUnitTest tests[N_ESC + 9];
+    static struct CMUnitTest tests[N_ESC + 10];
     static char names[N_ESC][48];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_describe_exit);
@@ -405,6 +425,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_pdeathsig);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_memory_bomb);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_cpu_spin);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_lua_watch);
     for (size_t i = 0; i < N_ESC; i++) {
         snprintf(names[i], sizeof(names[i]), "%s:%s",
                  strcmp(escapes[i].mode, "filter") ? "layer" : "escape", escapes[i].attempt);
