@@ -196,7 +196,11 @@ t_check "$T_NAME: eve (CA-signed, in no list) may not even list (exit $rc: $out)
   bash -c "[ $rc = 4 ] && [[ '$out' == *'neither an admin nor a viewer'* ]]"
 out=$(api other rule add drop 10.78.0.9 2>&1); rc=$?
 t_check "$T_NAME: a certificate of another CA (CN alice) is refused in the handshake (exit $rc: ${out:0:120})" \
-  bash -c "[ $rc = 3 ] && [[ '$out' == *'TLS with 127.0.0.1:$MPORT failed'* ]] && same"
+  bash -c "[ $rc = 3 ] && [[ '$out' == *'TLS with 127.0.0.1:$MPORT failed'* ||
+    '$out' == *'no answer from 127.0.0.1:$MPORT: the connection closed'* ]] && same"
+# (TLS 1.3: the client's side of the handshake ends before the server has checked
+# the client's certificate, so the refusal reaches the client either as a failed
+# handshake or as the server's alert closing the connection at the first read.)
 out=$(raw nocert)
 t_check "$T_NAME: a client without a certificate is refused ($out)" \
   bash -c "[[ '$out' == refused:* || '$out' == 'closed without an answer' ]] && same"
