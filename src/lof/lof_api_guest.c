@@ -158,24 +158,8 @@ static int opt_int(struct opt_ctx *o, const char *key, lua_Integer max, uint32_t
 static int opt_known(struct opt_ctx *o)
 {
     static const char *const known[] = {"kind", "attacker", "mac", "proto", "port", "rule"};
-    lua_State *L = o->L;
-    lua_pushnil(L);
-    while (lua_next(L, o->t)) { /* key, value */
-        lua_pop(L, 1);
-        int ok = 0;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-                ok |= !strcmp(lua_tostring(L, -1), known[i]);
-        if (!ok) {
-            snprintf(o->why, o->cap,
-                     "opts: unknown field %s%s%s (known: kind, attacker, mac, proto, port, rule)",
-                     lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ", lof_shown(L, -1),
-                     lua_type(L, -1) == LUA_TSTRING ? "'" : " key)");
-            lua_pop(L, 1);
-            return -1;
-        }
-    }
-    return 0;
+    return lof_fields_known(o->L, o->t, known, sizeof(known) / sizeof(known[0]), "opts", o->why,
+                            o->cap);
 }
 
 static int opts_from_lua(lua_State *L, int idx, struct lof_guest_note *n, char *why, size_t cap)

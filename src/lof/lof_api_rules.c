@@ -160,23 +160,7 @@ static int spec_word(lua_State *L, int t, const char *key, const char *const *wo
 static int spec_known(lua_State *L, int t, char *why, size_t cap)
 {
     static const char *const known[] = {"addr", "proto", "port", "dir", "action", "on"};
-    lua_pushnil(L);
-    while (lua_next(L, t)) { /* key, value */
-        lua_pop(L, 1);
-        int ok = 0;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-                ok |= !strcmp(lua_tostring(L, -1), known[i]);
-        if (!ok) {
-            snprintf(why, cap,
-                     "spec: unknown field %s%s%s (known: addr, proto, port, dir, action, on)",
-                     lua_type(L, -1) == LUA_TSTRING ? "'" : "(a ", lof_shown(L, -1),
-                     lua_type(L, -1) == LUA_TSTRING ? "'" : " key)");
-            lua_pop(L, 1);
-            return -1;
-        }
-    }
-    return 0;
+    return lof_fields_known(L, t, known, sizeof(known) / sizeof(known[0]), "spec", why, cap);
 }
 
 /* Spec at idx into r; -1 with why naming the field. Nothing is raised. */

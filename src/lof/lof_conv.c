@@ -397,6 +397,31 @@ const char *lof_shown(lua_State *L, int idx)
     return lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : luaL_typename(L, idx);
 }
 
+int lof_fields_known(lua_State *L, int t, const char *const *known, size_t n, const char *what,
+                     char *why, size_t cap)
+{
+    t = lua_absindex(L, t);
+    lua_pushnil(L);
+    while (lua_next(L, t)) { /* key, value */
+        lua_pop(L, 1);
+        int ok = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (size_t i = 0; i < n; i++) ok |= !strcmp(lua_tostring(L, -1), known[i]);
+        if (!ok) {
+            char list[128] = "";
+            for (size_t i = 0, len = 0; i < n && len < sizeof(list); i++)
+                len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+                                        known[i]);
+            int str = lua_type(L, -1) == LUA_TSTRING;
+            snprintf(why, cap, "%s: unknown field %s%s%s (known: %s)", what, str ? "'" : "(a ",
+                     lof_shown(L, -1), str ? "'" : " key)", list);
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* What lof_check_port accepts: a number 0..0xffff or a reserved port's name. */
 bool lof_port_ok(lua_State *L, int idx, uint16_t *port)
 {

@@ -262,5 +262,9 @@ bool lof_port_ok(lua_State *L, int idx, uint16_t *port);
 int lof_soft_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* What a value looks like in a message: strings as they are, else the type. */
 const char *lof_shown(lua_State *L, int idx);
+/* 0 when every key of the table at t is one of known[0..n-1]; else -1 and why:
+ * "WHAT: unknown field 'x' (known: LIST)" (soft-failing APIs: rules.*, guest.notify). */
+int lof_fields_known(lua_State *L, int t, const char *const *known, size_t n, const char *what,
+                     char *why, size_t cap);
 
 #endif
