@@ -33,7 +33,7 @@ void ctl_cmd_ports(struct ctl_client *cl, int argc, char **argv, int json);
 /* The guests' view (vfd_ctl_hc.c): per port, its rules and hypercall counters. */
 void ctl_cmd_guests(struct ctl_client *cl, int argc, char **argv, int json);
 /* Rules owned by guest:PORT. */
-size_t ctl_guest_rules(struct mon *m, uint16_t port_id);
+size_t ctl_guest_rules(struct vfd *d, uint16_t port_id);
 
 const struct ctl_command *ctl_command_find(const char *name);
 void ctl_printf(struct ctl_client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -15,27 +15,13 @@
 #include "daemon/vfd.h"
 #include "daemon/vfd_ctl.h"
 
-struct owner_count {
-    const char *owner;
-    size_t n;
-};
-
-static int count_cb(const struct mon_rule_info *ri, void *ctx)
-{
-    struct owner_count *oc = ctx;
-    oc->n += strcmp(ri->owner, oc->owner) == 0;
-    return 0;
-}
-
-/* A walk of the rule table in memory per port: the configured ports are few
- * (256 at most) and the command is not on any hot path. */
-size_t ctl_guest_rules(struct mon *m, uint16_t port_id)
+/* Counted by the core's own walk (vfd_mon_rule_count_owner): the configured
+ * ports are few (256 at most) and the command is not on any hot path. */
+size_t ctl_guest_rules(struct vfd *d, uint16_t port_id)
 {
     char owner[MON_OWNER_LEN];
     snprintf(owner, sizeof(owner), "guest:%u", port_id);
-    struct owner_count oc = {owner, 0};
-    mon_rule_list(m, 0, count_cb, &oc);
-    return oc.n;
+    return vfd_mon_rule_count_owner(d, owner);
 }
 
 static void one_json(struct ctl_client *cl, int first, const struct vfd_mon_port_conf *p, int att,
@@ -99,7 +85,7 @@ void ctl_cmd_guests(struct ctl_client *cl, int argc, char **argv, int json)
         memset(&pi, 0, sizeof(pi));
         int att = mon_port_stats(m, p->id, &pi) == 0 && pi.attached;
         vfd_hc_port(d, p->id, &hp);
-        size_t rules = ctl_guest_rules(m, p->id);
+        size_t rules = ctl_guest_rules(d, p->id);
         if (json)
             one_json(cl, i == 0, p, att, rules, &pi, &hp);
         else

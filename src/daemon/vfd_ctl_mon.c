@@ -258,14 +258,14 @@ void ctl_cmd_ports(struct ctl_client *cl, int argc, char **argv, int json)
                        i ? "," : "", p->id, p->guest, p->uplink, p->switch_port,
                        p->peer[0] ? "true" : "false", v4 ? "true" : "false", ok ? "true" : "false",
                        have ? pi.guest_ifindex : 0, have ? pi.uplink_ifindex : 0,
-                       ctl_guest_rules(m, p->id), hcf);
+                       ctl_guest_rules(d, p->id), hcf);
         else
             ctl_printf(cl,
                        "port %u: guest %s uplink %s switch port %s%s%s: %s\n"
                        "  guest rules %zu, hypercall frames %" PRIu64 "\n",
                        p->id, p->guest, p->uplink, p->switch_port[0] ? p->switch_port : "(unknown)",
                        p->peer[0] ? " (pair created by the core)" : "", v4 ? " ipv4-only" : "",
-                       ok ? "attached" : "NOT ATTACHED", ctl_guest_rules(m, p->id), hcf);
+                       ok ? "attached" : "NOT ATTACHED", ctl_guest_rules(d, p->id), hcf);
     }
     if (json) ctl_printf(cl, "]}\n");
 }
