@@ -30,7 +30,7 @@
 #define MSG_EOF   (-2) /* peer closed the socket */
 #define MSG_AGAIN (-3) /* non-blocking socket: nothing to read / no room */
 
-#define MSG_VERSION 2   /* carried in HELLO; bumped on any layout change (2: rules, MON_EVENT) */
+#define MSG_VERSION 3   /* carried in HELLO; bumped on any layout change (2: rules, MON_EVENT; 3: cluster) */
 #define MSG_HDR_LEN 12  /* u16 type, u16 flags, u32 payload length, u32 id */
 #define MSG_MAX_FDS 4   /* SCM_RIGHTS fds per message, any type */
 #define MSG_ERR_MAX 160 /* a buffer that holds any reason string */
@@ -102,6 +102,16 @@ enum msg_type {
     MSG_APP_COMMAND = 0x010C,   /* block / unblock an address or a MAC for
                                    some seconds: to the of domain, whose
                                    apps' command handler answers (CTL_REPLY) */
+    MSG_CL_SWITCH = 0x010D,     /* to the cluster domain: a switch connected
+                                   to this instance's of domain, went away,
+                                   or refused us as master (dpid, state) */
+    MSG_CL_ROLE = 0x010E,       /* to the of domain: be master or slave of a
+                                   switch (dpid, master, takeover) */
+    MSG_CL_WRITE = 0x010F,      /* to the cluster domain: an app's put or
+                                   delete of a shared key (op, key, value, ttl) */
+    MSG_CL_EVENT = 0x0110,      /* to the of domain: a shared key changed
+                                   (op, key, value; ttl 0) */
+    MSG_CL_STATE = 0x0111,      /* to the of domain: etcd reachable or not */
 
     /* domain -> core */
     MSG_LOG = 0x0201,          /* level, module, text: one log line */
@@ -129,13 +139,26 @@ enum msg_type {
     MSG_GUEST_NOTIFY = 0x0230, /* tell the guest on a port something (kind,
                                   attacker, blocked flow, text) through its
                                   hypercall channel; never answered */
+    /* The cluster (docs/cluster.md): the core passes each of these on to the
+     * other domain as the C2D type of the same layout, after its decoder. */
+    MSG_CL_CONN = 0x0240,      /* of: CL_SWITCH's layout */
+    MSG_CL_ROLE_SET = 0x0241,  /* cluster: CL_ROLE's layout */
+    MSG_CL_PUT = 0x0242,       /* of: CL_WRITE's layout */
+    MSG_CL_CHANGE = 0x0243,    /* cluster: CL_EVENT's layout */
+    MSG_CL_STATE_SET = 0x0244, /* cluster: CL_STATE's layout */
 };
 
 enum msg_dir { MSG_DIR_C2D = 1, MSG_DIR_D2C = 2 };
 
 /* Who sent a message. CORE is the sender seen by a domain; the others are
  * the kinds of domain. A handler's permitted mask is built with MSG_KBIT. */
-enum msg_kind { MSG_KIND_CORE = 0, MSG_KIND_MGMT = 1, MSG_KIND_OF = 2, MSG_KIND_COUNT };
+enum msg_kind {
+    MSG_KIND_CORE = 0,
+    MSG_KIND_MGMT = 1,
+    MSG_KIND_OF = 2,
+    MSG_KIND_CLUSTER = 3,
+    MSG_KIND_COUNT
+};
 #define MSG_KBIT(k) (1u << (k))
 
 /* One catalogue entry: the wire rules of a type, shared by both sides. A
@@ -151,7 +174,7 @@ struct msg_spec {
 const struct msg_spec *msg_spec_find(uint16_t type); /* NULL: unknown */
 const struct msg_spec *msg_spec_at(size_t i);        /* iterate; NULL past end */
 const char *msg_type_name(uint16_t type);            /* "?" when unknown */
-const char *msg_kind_name(int kind);                 /* "core" "mgmt" "of" "?" */
+const char *msg_kind_name(int kind);                 /* "core" "mgmt" "of" "cluster" "?" */
 
 /* ---- header ---------------------------------------------------------------- */
 
@@ -332,7 +355,7 @@ struct msg_shutdown {
     uint32_t grace_ms;
 };
 /* Control commands a domain answers (CTL_REQUEST.command). */
-enum msg_ctl_cmd { MSG_CTL_STATUS = 1, MSG_CTL_FLOWS = 2 };
+enum msg_ctl_cmd { MSG_CTL_STATUS = 1, MSG_CTL_FLOWS = 2, MSG_CTL_CLUSTER = 3 };
 struct msg_ctl_request {
     uint8_t command; /* enum msg_ctl_cmd */
     uint8_t json;    /* 0 text, 1 JSON */
@@ -372,6 +395,34 @@ struct msg_tls_config {
     const char *key, *cert, *ca;
     uint32_t key_len, cert_len, ca_len;
 };
+/* The cluster's messages (msg_cluster.c). */
+enum msg_cl_sw_state { MSG_CLS_GONE = 0, MSG_CLS_UP = 1, MSG_CLS_LOST = 2 };
+struct msg_cl_switch { /* CL_SWITCH, CL_CONN: 9 bytes */
+    uint64_t dpid;
+    uint8_t state; /* enum msg_cl_sw_state */
+};
+struct msg_cl_role { /* CL_ROLE, CL_ROLE_SET: 10 bytes */
+    uint64_t dpid;
+    uint8_t master;   /* 1 master, 0 slave */
+    uint8_t takeover; /* master: the switch had a master before (keep its flows); slave: 0 */
+};
+#define MSG_CL_KEY_MAX 200  /* an app's key: [A-Za-z0-9_.:/-], not starting with '/' */
+#define MSG_CL_VAL_MAX 1024 /* a value: any bytes */
+#define MSG_CL_TTL_MAX (30u * 86400u)
+enum msg_cl_op { MSG_CL_OP_PUT = 1, MSG_CL_OP_DELETE = 2 };
+struct msg_cl_kv { /* CL_WRITE, CL_PUT, CL_EVENT, CL_CHANGE */
+    uint8_t op;                     /* enum msg_cl_op */
+    char key[MSG_CL_KEY_MAX + 1];   /* NUL-terminated */
+    const char *value;              /* points into the payload; PUT only */
+    uint32_t value_len;
+    uint32_t ttl; /* seconds, 0 none; PUT of a write only, else 0 */
+};
+struct msg_cl_state { /* CL_STATE, CL_STATE_SET: 1 byte */
+    uint8_t connected;
+};
+/* Is s (n bytes) a key a cluster message may carry? */
+int msg_cl_key_ok(const char *s, size_t n);
+
 struct msg_log {
     uint8_t level; /* enum log_level: 0 error .. 3 debug */
     char module[MSG_NAME_MAX + 1];
@@ -453,6 +504,10 @@ union msg_body {
     struct msg_guest_notify guest_notify;
     struct msg_mgmt_query mgmt_query;
     struct msg_block block;
+    struct msg_cl_switch cl_switch;
+    struct msg_cl_role cl_role;
+    struct msg_cl_kv cl_kv;
+    struct msg_cl_state cl_state;
 };
 
 /* ---- payload codecs ---------------------------------------------------------- */
@@ -518,6 +573,16 @@ int msg_enc_mgmt_query(struct msg_w *w, const struct msg_mgmt_query *m);
 int msg_dec_mgmt_query(struct msg_r *r, struct msg_mgmt_query *m);
 int msg_enc_block(struct msg_w *w, const struct msg_block *m); /* MGMT_BLOCK, APP_COMMAND */
 int msg_dec_block(struct msg_r *r, struct msg_block *m);
+
+/* msg_cluster.c */
+int msg_enc_cl_switch(struct msg_w *w, const struct msg_cl_switch *m);
+int msg_dec_cl_switch(struct msg_r *r, struct msg_cl_switch *m);
+int msg_enc_cl_role(struct msg_w *w, const struct msg_cl_role *m);
+int msg_dec_cl_role(struct msg_r *r, struct msg_cl_role *m);
+int msg_enc_cl_kv(struct msg_w *w, const struct msg_cl_kv *m);
+int msg_dec_cl_kv(struct msg_r *r, struct msg_cl_kv *m);
+int msg_enc_cl_state(struct msg_w *w, const struct msg_cl_state *m);
+int msg_dec_cl_state(struct msg_r *r, struct msg_cl_state *m);
 
 /* By type, through the catalogue (MSG_FATAL for an unknown type). */
 int msg_encode(uint16_t type, struct msg_w *w, const union msg_body *b);

@@ -36,7 +36,7 @@ int msg_dec_hello(struct msg_r *r, struct msg_hello *m)
     /* A version mismatch means the two binaries disagree about every layout. */
     if (m->version != MSG_VERSION)
         return msg_r_fail(r, "version %u, this side speaks %u", m->version, MSG_VERSION);
-    if (m->kind != MSG_KIND_MGMT && m->kind != MSG_KIND_OF)
+    if (m->kind != MSG_KIND_MGMT && m->kind != MSG_KIND_OF && m->kind != MSG_KIND_CLUSTER)
         return msg_r_fail(r, "domain kind %u unknown", m->kind);
     if (!m->mem_kib || !m->instr_budget) return msg_r_fail(r, "zero Lua memory or budget");
     if (m->heartbeat_ms < 10 || m->heartbeat_ms > 3600000)
@@ -177,11 +177,13 @@ int msg_dec_ctl_request(struct msg_r *r, struct msg_ctl_request *m)
     m->json = msg_get_u8(r);
     m->dpid = msg_get_u64(r);
     if (r->failed) return MSG_FATAL;
-    if (m->command != MSG_CTL_STATUS && m->command != MSG_CTL_FLOWS)
+    if (m->command < MSG_CTL_STATUS || m->command > MSG_CTL_CLUSTER)
         return msg_r_fail(r, "control command %u unknown", m->command);
     if (m->json > 1) return msg_r_fail(r, "format %u not 0 or 1", m->json);
     /* A field a command does not use is zero: one canonical form. */
-    if (m->command == MSG_CTL_STATUS && m->dpid) return msg_r_fail(r, "status request with a dpid");
+    if (m->command != MSG_CTL_FLOWS && m->dpid)
+        return msg_r_fail(r, "%s request with a dpid",
+                          m->command == MSG_CTL_STATUS ? "status" : "cluster");
     return msg_get_end(r);
 }
 

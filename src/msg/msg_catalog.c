@@ -38,6 +38,8 @@
 #define LEN_TLS_MAX                                                                                \
     (LEN_TLS_MIN + 2 * MSG_TLS_TEXT_MAX + MSG_TLS_KEY_MAX + MSG_TLS_CERT_MAX + MSG_TLS_CA_MAX)
 #define LEN_GUEST_NOTE  (2 + 2 + 1 + 1 + 4 + 6 + 2 + 4 + MSG_NOTE_TEXT_MAX)
+#define LEN_CL_KV_MIN   (1 + STR(1) + 4 + 4)
+#define LEN_CL_KV_MAX   (LEN_CL_KV_MIN - 1 + MSG_CL_KEY_MAX + MSG_CL_VAL_MAX)
 
 _Static_assert(LEN_APP_MAX <= MSG_MAX_PAYLOAD, "APP_SOURCES must fit MSG_MAX_PAYLOAD");
 _Static_assert(LEN_TLS_MAX <= MSG_MAX_PAYLOAD, "TLS_CONFIG must fit MSG_MAX_PAYLOAD");
@@ -83,6 +85,10 @@ CODEC(rule_list, rule_list)
 CODEC(guest_notify, guest_notify)
 CODEC(mgmt_query, mgmt_query)
 CODEC(block, block)
+CODEC(cl_switch, cl_switch)
+CODEC(cl_role, cl_role)
+CODEC(cl_kv, cl_kv)
+CODEC(cl_state, cl_state)
 
 static int enc_socket_result(struct msg_w *w, const union msg_body *b)
 {
@@ -121,6 +127,11 @@ static const struct entry catalog[] = {
     ROW(TLS_CONFIG, C2D, 0, 0, LEN_TLS_MIN, LEN_TLS_MAX, tls_config),
     ROW(MGMT_REPLY, C2D, 0, 0, LEN_CTL_REPLY, LEN_CTL_REPLY + MSG_CHUNK_MAX, ctl_reply),
     ROW(APP_COMMAND, C2D, 0, 0, LEN_BLOCK, LEN_BLOCK, block),
+    ROW(CL_SWITCH, C2D, 0, 0, 9, 9, cl_switch),
+    ROW(CL_ROLE, C2D, 0, 0, 10, 10, cl_role),
+    ROW(CL_WRITE, C2D, 0, 0, LEN_CL_KV_MIN, LEN_CL_KV_MAX, cl_kv),
+    ROW(CL_EVENT, C2D, 0, 0, LEN_CL_KV_MIN, LEN_CL_KV_MAX, cl_kv),
+    ROW(CL_STATE, C2D, 0, 0, 1, 1, cl_state),
     ROW(LOG, D2C, 0, 0, LEN_LOG_MIN, LEN_LOG_MAX, log),
     ROW(HEARTBEAT, D2C, 0, 0, 4, 4, heartbeat),
     ROW(STATUS, D2C, 0, 0, 2, LEN_STATUS_MAX, status),
@@ -138,10 +149,15 @@ static const struct entry catalog[] = {
     ROW(GUEST_NOTIFY, D2C, 0, 0, LEN_GUEST_NOTE, LEN_GUEST_NOTE, guest_notify),
     ROW(MGMT_QUERY, D2C, 0, 0, 2, 2, mgmt_query),
     ROW(MGMT_BLOCK, D2C, 0, 0, LEN_BLOCK, LEN_BLOCK, block),
+    ROW(CL_CONN, D2C, 0, 0, 9, 9, cl_switch),
+    ROW(CL_ROLE_SET, D2C, 0, 0, 10, 10, cl_role),
+    ROW(CL_PUT, D2C, 0, 0, LEN_CL_KV_MIN, LEN_CL_KV_MAX, cl_kv),
+    ROW(CL_CHANGE, D2C, 0, 0, LEN_CL_KV_MIN, LEN_CL_KV_MAX, cl_kv),
+    ROW(CL_STATE_SET, D2C, 0, 0, 1, 1, cl_state),
 };
 #define N_CATALOG (sizeof(catalog) / sizeof(catalog[0]))
 
-/* 29 types: a linear scan is as fast as anything and obviously correct. */
+/* 39 types: a linear scan is as fast as anything and obviously correct. */
 static const struct entry *find(uint16_t type)
 {
     for (size_t i = 0; i < N_CATALOG; i++)
@@ -168,7 +184,7 @@ const char *msg_type_name(uint16_t type)
 
 const char *msg_kind_name(int kind)
 {
-    static const char *const names[MSG_KIND_COUNT] = {"core", "mgmt", "of"};
+    static const char *const names[MSG_KIND_COUNT] = {"core", "mgmt", "of", "cluster"};
     return kind >= 0 && kind < MSG_KIND_COUNT ? names[kind] : "?";
 }
 

@@ -36,6 +36,45 @@ static inline struct msg_addr msgfx_v6_last(uint8_t first, uint8_t last, uint16_
     return x;
 }
 
+/* Domain -> core types only the cluster domain may send. */
+static inline int msgfx_cluster_only(uint16_t type)
+{
+    return type == MSG_CL_ROLE_SET || type == MSG_CL_CHANGE || type == MSG_CL_STATE_SET;
+}
+
+/* The cluster's four layouts, shared by their C2D and D2C types. */
+static inline void msgfx_cl_switch(int v, struct msg_cl_switch *m)
+{
+    m->dpid = v == 0 ? 0x0000000000000abcull : v == 1 ? 0 : UINT64_MAX;
+    m->state = v == 0 ? MSG_CLS_UP : v == 1 ? MSG_CLS_GONE : MSG_CLS_LOST;
+}
+
+static inline void msgfx_cl_role(int v, struct msg_cl_role *m)
+{
+    m->dpid = v == 0 ? 0x0000000000000abcull : v == 1 ? 0 : UINT64_MAX;
+    m->master = v != 1;
+    m->takeover = v == 2;
+}
+
+static inline void msgfx_cl_kv(int v, struct msg_cl_kv *m)
+{
+    static char big[MSG_CL_VAL_MAX];
+    if (v == 0) {
+        *m = (struct msg_cl_kv){.op = MSG_CL_OP_PUT, .value = "10.0.0.9", .value_len = 8, .ttl = 60};
+        strcpy(m->key, "portscan/block/02:00:00:00:00:09");
+    } else if (v == 1) {
+        *m = (struct msg_cl_kv){.op = MSG_CL_OP_DELETE};
+        strcpy(m->key, "a");
+    } else {
+        memset(big, 0, sizeof(big)); /* any bytes: NULs too */
+        big[MSG_CL_VAL_MAX - 1] = '\xff';
+        *m = (struct msg_cl_kv){.op = MSG_CL_OP_PUT, .value = big, .value_len = MSG_CL_VAL_MAX,
+                                .ttl = MSG_CL_TTL_MAX};
+        msgfx_rep(m->key, MSG_CL_KEY_MAX, 'k');
+        m->key[5] = '/';
+    }
+}
+
 static inline void msgfx_block(int v, struct msg_block *m)
 {
     static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01}, ones[6] = {255, 255, 255, 255, 255, 255};
@@ -219,6 +258,20 @@ static inline int msgfx_c2d(uint16_t type, int v, union msg_body *b)
     case MSG_APP_COMMAND:
         msgfx_block(v, &b->block);
         return 0;
+    case MSG_CL_SWITCH:
+        msgfx_cl_switch(v, &b->cl_switch);
+        return 0;
+    case MSG_CL_ROLE:
+        msgfx_cl_role(v, &b->cl_role);
+        return 0;
+    case MSG_CL_WRITE:
+    case MSG_CL_EVENT:
+        msgfx_cl_kv(v, &b->cl_kv);
+        if (type == MSG_CL_EVENT) b->cl_kv.ttl = 0;
+        return 0;
+    case MSG_CL_STATE:
+        b->cl_state.connected = v != 1;
+        return 0;
     }
     return -1;
 }
@@ -349,6 +402,20 @@ static inline int msgfx_d2c(uint16_t type, int v, union msg_body *b)
     case MSG_MGMT_BLOCK:
         msgfx_block(v, &b->block);
         return 0;
+    case MSG_CL_CONN:
+        msgfx_cl_switch(v, &b->cl_switch);
+        return 0;
+    case MSG_CL_ROLE_SET:
+        msgfx_cl_role(v, &b->cl_role);
+        return 0;
+    case MSG_CL_PUT:
+    case MSG_CL_CHANGE:
+        msgfx_cl_kv(v, &b->cl_kv);
+        if (type == MSG_CL_CHANGE) b->cl_kv.ttl = 0;
+        return 0;
+    case MSG_CL_STATE_SET:
+        b->cl_state.connected = v != 1;
+        return 0;
     }
     return -1;
 }
@@ -367,7 +434,7 @@ static const struct {
     uint16_t type;
     const char *hex;
 } msgfx_golden[] = {
-    {MSG_HELLO, "00020200026f6600010000000f424000400100000003e8"},
+    {MSG_HELLO, "00030200026f6600010000000f424000400100000003e8"},
     {MSG_APP_SOURCES, "0000000700000002000b6c325f6c6561726e696e670014617070732f6c325f6c"
                       "6561726e696e672e6c75610000000a72657475726e207b7d0a"},
     {MSG_CONFIG, "00000003000100030012706f72747363616e2e7468726573686f6c6400023230"},
@@ -410,6 +477,16 @@ static const struct {
     {MSG_APP_COMMAND, "01010a00000500000000003c"},
     {MSG_MGMT_QUERY, "0100"},
     {MSG_MGMT_BLOCK, "01010a00000500000000003c"},
+    {MSG_CL_SWITCH, "0000000000000abc01"},
+    {MSG_CL_ROLE, "0000000000000abc0100"},
+    {MSG_CL_WRITE, "010020706f72747363616e2f626c6f636b2f30323a30303a30303a30303a30303a3039" "0000000831302e302e302e39" "0000003c"},
+    {MSG_CL_EVENT, "010020706f72747363616e2f626c6f636b2f30323a30303a30303a30303a30303a3039" "0000000831302e302e302e39" "00000000"},
+    {MSG_CL_STATE, "01"},
+    {MSG_CL_CONN, "0000000000000abc01"},
+    {MSG_CL_ROLE_SET, "0000000000000abc0100"},
+    {MSG_CL_PUT, "010020706f72747363616e2f626c6f636b2f30323a30303a30303a30303a30303a3039" "0000000831302e302e302e39" "0000003c"},
+    {MSG_CL_CHANGE, "010020706f72747363616e2f626c6f636b2f30323a30303a30303a30303a30303a3039" "0000000831302e302e302e39" "00000000"},
+    {MSG_CL_STATE_SET, "01"},
 };
 
 #endif

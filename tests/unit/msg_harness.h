@@ -78,9 +78,10 @@ static inline int h_parse(void *ctx, const struct msg_hdr *h, struct msg_r *r, i
     return MSG_OK;
 }
 
-static struct msg_handler core_tab[32], dom_tab[32];
+static struct msg_handler core_tab[48], dom_tab[48];
 
-/* The core lets "of" send everything but MGMT_*, "mgmt" everything but
+/* The core lets "of" send everything but MGMT_* and the cluster domain's
+ * CL_ROLE_SET, CL_CHANGE, CL_STATE_SET (only "cluster" sends those), "mgmt" everything but
  * SOCK_CONNECT, RECORD and GUEST_NOTIFY; a domain accepts every core -> domain
  * type from the core. */
 static inline int build_tables(void **state)
@@ -98,6 +99,8 @@ static inline int build_tables(void **state)
             perm |= MSG_KBIT(MSG_KIND_MGMT);
         /* the management domain's own requests */
         if (s->type == MSG_MGMT_QUERY || s->type == MSG_MGMT_BLOCK) perm = MSG_KBIT(MSG_KIND_MGMT);
+        /* the cluster domain's */
+        if (msgfx_cluster_only(s->type)) perm = MSG_KBIT(MSG_KIND_CLUSTER);
         core_tab[nc++] = (struct msg_handler){s->type, perm, h_parse};
     }
     char err[MSG_ERR_MAX];

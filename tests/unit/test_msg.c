@@ -27,11 +27,12 @@ static void test_catalogue(void **state)
         for (size_t j = 0; j < n; j++)
             assert_string_not_equal(msg_spec_at(j)->name, s->name);
     }
-    assert_int_equal(n, 29);
+    assert_int_equal(n, 39);
     assert_int_equal(n, sizeof(msgfx_golden) / sizeof(msgfx_golden[0]));
     assert_null(msg_spec_find(0x1234));
     assert_string_equal(msg_type_name(0), "?");
     assert_string_equal(msg_kind_name(MSG_KIND_MGMT), "mgmt");
+    assert_string_equal(msg_kind_name(MSG_KIND_CLUSTER), "cluster");
     assert_string_equal(msg_kind_name(7), "?");
 }
 
@@ -88,7 +89,10 @@ static void roundtrip(int sv[2], uint16_t type, int v, uint32_t id)
     assert_int_equal(nfds, nf);
     /* the management domain's own requests come from a domain of kind mgmt */
     int mgmt_only = type == MSG_MGMT_QUERY || type == MSG_MGMT_BLOCK;
-    int kind = c2d ? MSG_KIND_CORE : mgmt_only ? MSG_KIND_MGMT : MSG_KIND_OF;
+    int kind = c2d                          ? MSG_KIND_CORE
+               : mgmt_only                  ? MSG_KIND_MGMT
+               : msgfx_cluster_only(type) ? MSG_KIND_CLUSTER
+                                            : MSG_KIND_OF;
     rc = msg_dispatch(c2d ? dom_tab : core_tab, kind, &seen, &h, g_rx, fds, nfds, err, sizeof(err));
     if (rc != MSG_OK) fail_msg("%s v%d dispatch: %s", s->name, v, err);
     assert_int_equal(seen.type, type);
@@ -178,7 +182,7 @@ static void test_handlers(void **state)
         {{{MSG_LOG, 0, h_lazy}}, "table: LOG permitted for no kind"},
         {{{MSG_LOG, 1, h_lazy}}, "table: LOG permitted for kind core, wrong direction"},
         {{{MSG_HELLO, 2, h_lazy}}, "table: HELLO permitted for kind mgmt, wrong direction"},
-        {{{MSG_LOG, 8 | 2, h_lazy}}, "table: LOG permitted for undefined kinds"},
+        {{{MSG_LOG, 16 | 2, h_lazy}}, "table: LOG permitted for undefined kinds"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(msg_table_check(bad[i].rows, err, sizeof(err)), MSG_FATAL);
