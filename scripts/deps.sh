@@ -20,6 +20,8 @@ PKGS=(
   musl-tools python3
   # scan tests and bench/scan.sh
   hping3 bc traceroute
+  # the cluster (tests/integration/cluster_etcd.sh, bench/cluster.sh): etcd 3.4
+  etcd-server etcd-client
 )
 
 missing=()

@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "  domains       the protection domains: kind, pid, state, restarts, uptime\n"
             "  block ADDR|MAC [--for SECONDS]   ask the apps to block a host (their\n"
             "                command handler, e.g. portscan's); unblock ADDR|MAC lifts it\n"
+            "  cluster       the cluster through etcd: instances, etcd members, the master\n"
+            "                of each switch and this instance's role, shared keys\n"
             "  COMMAND --help    help on one command\n"
             "options:\n"
             "  -s, --socket PATH  control socket (default " CTL_DEFAULT_SOCK
@@ -47,7 +49,7 @@ static void usage(FILE *f)
             "  --server HOST:PORT the management API over TLS instead ($VISORFLOW_SERVER),\n"
             "  --cert F --key F   with this client certificate and key ($VISORFLOW_CERT,\n"
             "  --ca F             $VISORFLOW_KEY), the server's CA ($VISORFLOW_CA)\n"
-            "                     (status, flows, ports: local socket only)\n"
+            "                     (status, flows, ports, cluster: local socket only)\n"
             "  --json             machine-readable output\n"
             "exit codes: 0 ok, 1 request failed, 2 usage or malformed request,\n"
             "  3 daemon unreachable (or TLS failed, or the server unavailable),\n"
@@ -96,6 +98,13 @@ static const struct {
               "its apps in chain order (args.target, args.addr or args.mac, args.seconds);\n"
               "the first app that answers decides (e.g. portscan). Fails (exit 1) when no\n"
               "app answers. SECONDS: 1..2592000; without --for, until unblocked.\n"},
+    {"cluster", "usage: visorflowctl [--json] cluster\n"
+                "This instance's view of its cluster (docs/cluster.md), from the cluster\n"
+                "domain's mirror of etcd (answered without asking etcd, so it works when etcd\n"
+                "is away): its name and lease, whether etcd is reachable and through which\n"
+                "endpoint, etcd's members, the visorflow instances registered, every switch's\n"
+                "master and this instance's role on it, the shared keys, and the counters.\n"
+                "Fails (exit 1) when the configuration has no [cluster].\n"},
     {"unblock", "usage: visorflowctl unblock ADDR|MAC\n"
                 "Ask the apps to lift a block (command('unblock', args)).\n"},
     {"ports", "usage: visorflowctl [--json] ports\n"
@@ -200,7 +209,7 @@ static int check_shape(int argc, char **argv, int i)
         words += strcmp(argv[k], "--json") != 0;
     const char *c = argv[i];
     int ok = 1;
-    if (!strcmp(c, "guests") || !strcmp(c, "domains")) ok = words == 0;
+    if (!strcmp(c, "guests") || !strcmp(c, "domains") || !strcmp(c, "cluster")) ok = words == 0;
     if (!strcmp(c, "unblock")) ok = words == 1;
     if (!strcmp(c, "block"))
         ok = words == 1 || (words == 3 && i + 2 < argc && !strcmp(argv[i + 2], "--for"));

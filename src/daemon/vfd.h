@@ -97,10 +97,30 @@ struct vfd_mgmt_conf {
     uint32_t idle_ms;
 };
 
+/* [cluster] (vfd_config_cluster.c): this instance's part in a cluster of
+ * visorflow instances coordinated through etcd (docs/cluster.md), run by the
+ * domain of kind cluster. */
+#define VFD_CLUSTER_MAX_EP   8
+#define VFD_CLUSTER_NAME_MAX 32
+#define VFD_CLUSTER_PFX_MAX  48 /* + "/shared/" + an app key of 200 fits etcd_req's 256 */
+
+struct vfd_cluster_conf {
+    int enabled; /* a [cluster] section exists */
+    char name[VFD_CLUSTER_NAME_MAX + 1];
+    const char *endpoints[VFD_CLUSTER_MAX_EP]; /* "IP:PORT" (the scheme is tls) */
+    char *endpoints_buf;
+    size_t n_endpoints;
+    int tls;                 /* https:// endpoints */
+    struct tls_conf tls_conf; /* the client's key material, CA of the etcd members */
+    char prefix[VFD_CLUSTER_PFX_MAX + 1];
+    uint32_t lease_ttl;  /* seconds */
+    uint32_t timeout_ms; /* an etcd request's answer */
+};
+
 /* One protection domain: [domain.NAME], or the default "of" domain. */
 struct vfd_domain_conf {
     char name[MSG_NAME_MAX + 1];
-    int kind; /* MSG_KIND_OF, MSG_KIND_MGMT */
+    int kind; /* MSG_KIND_OF, MSG_KIND_MGMT, MSG_KIND_CLUSTER */
     char binary[PATH_MAX];
     const char *args[VFD_MAX_ARGS]; /* tests only: argv[1..] instead of the name */
     size_t nargs;
@@ -142,6 +162,7 @@ struct vfd_config {
     size_t n_domains;
     struct vfd_mon_conf mon;
     struct vfd_mgmt_conf mgmt;
+    struct vfd_cluster_conf cluster;
 };
 
 /* Reads and checks the whole file; -1 with "file:line: message". self is
@@ -160,6 +181,12 @@ void vfd_config_mon_free(struct vfd_config *cfg);
 int vfd_config_mgmt(struct vfd_config *cfg, char *err, size_t errcap);
 int vfd_config_mgmt_domain(struct vfd_config *cfg, char *err, size_t errcap);
 void vfd_config_mgmt_free(struct vfd_config *cfg);
+/* [cluster] (vfd_config_cluster.c): before the domains; after them the
+ * domain that runs it (made when none of kind cluster is configured), its
+ * connect_allow defaulting to the endpoints. */
+int vfd_config_cluster(struct vfd_config *cfg, char *err, size_t errcap);
+int vfd_config_cluster_domain(struct vfd_config *cfg, char *err, size_t errcap);
+void vfd_config_cluster_free(struct vfd_config *cfg);
 /* Bytes of a file, at most max; -1 with "path: reason". */
 int vfd_read_file(const char *path, char **out, size_t *len, size_t max, char *err, size_t errcap);
 
@@ -289,6 +316,7 @@ struct vfd {
     struct vfd_records *records;
     struct vfd_mon *mon; /* NULL without [monitor] */
     struct vfd_hc *hc;   /* the guests' hypercalls; NULL without [monitor] */
+    struct vfd_cluster *cluster; /* the switch table for the cluster domain */
     uint64_t started_ms;
     /* apps */
     struct vfd_appset *apps_live; /* the set the of domain runs */
@@ -424,6 +452,20 @@ void vfd_hc_counters(struct vfd *d, struct vfd_hc_counters *c);
 /* GUEST_NOTIFY from a domain (vfd_dispatch.c): rate-limited per port, then a
  * note down the port's channel. Never fatal: the decoder checked the fields. */
 int vfd_hc_notify(struct vfd_domain *dom, const struct msg_guest_notify *m);
+
+/* ---- the cluster (vfd_cluster.c) ------------------------------------------------------ *
+ * Passes CL_* messages between the of domain and the cluster domain, and
+ * keeps the of domain's switch table for a restarting cluster domain. */
+struct vfd_cluster;
+int vfd_cluster_conn(struct vfd_domain *dom, const struct msg_cl_switch *m);
+int vfd_cluster_role(struct vfd_domain *dom, const struct msg_cl_role *m);
+int vfd_cluster_kv(struct vfd_domain *dom, uint16_t type, const struct msg_cl_kv *m);
+int vfd_cluster_state(struct vfd_domain *dom, const struct msg_cl_state *m);
+void vfd_cluster_domain_up(struct vfd_domain *dom);
+void vfd_cluster_domain_down(struct vfd_domain *dom);
+void vfd_cluster_counters(struct vfd *d, uint64_t *switches, uint64_t *dropped_writes,
+                          uint64_t *dropped_events);
+void vfd_cluster_free(struct vfd *d);
 
 /* Keep only the capabilities spawning domains needs (vfd_caps.c). */
 int vfd_caps_drop(struct log *log, char *err, size_t errcap);

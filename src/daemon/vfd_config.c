@@ -17,7 +17,7 @@
 #include "daemon/vfd.h"
 
 static const char *const vfd_sections[] = {"controller", "daemon", "app.*", "domain.*",
-                                           "monitor",    "mgmt",   NULL};
+                                           "monitor",    "mgmt",   "cluster", NULL};
 static const char *const vfd_controller_keys[] = {"listen",
                                                   "miss_send_len",
                                                   "echo_interval",
@@ -264,10 +264,11 @@ static int interpret(struct vfd_config *cfg, const char *self, char *err, size_t
     cfg->record_dir = e ? e->value : NULL;
     if (!cfg->app_dir) return -1;
     if (vfd_config_mon(cfg, err, errcap) != 0 || app_sections(cfg, err, errcap) != 0 ||
-        vfd_config_mgmt(cfg, err, errcap) != 0)
+        vfd_config_mgmt(cfg, err, errcap) != 0 || vfd_config_cluster(cfg, err, errcap) != 0)
         return -1;
     if (vfd_config_domains(cfg, self, err, errcap) != 0) return -1;
-    return vfd_config_mgmt_domain(cfg, err, errcap);
+    if (vfd_config_mgmt_domain(cfg, err, errcap) != 0) return -1;
+    return vfd_config_cluster_domain(cfg, err, errcap);
 }
 
 int vfd_config_load(struct vfd_config *cfg, const char *path, const char *self, char *err,
@@ -298,7 +299,8 @@ void vfd_config_free(struct vfd_config *cfg)
     tls_conf_free(&cfg->tls); /* scrubs the key */
     free(cfg->app_dir);
     vfd_config_mon_free(cfg);
-    vfd_config_mgmt_free(cfg); /* scrubs its key */
+    vfd_config_mgmt_free(cfg);    /* scrubs its key */
+    vfd_config_cluster_free(cfg); /* and this one */
     conf_free(&cfg->conf);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -148,6 +148,14 @@ static int dom_text(struct vfd_config *cfg, const char *sec, struct vfd_domain_c
     for (size_t i = 0; !have_listen && dc->kind == MSG_KIND_OF && i < cfg->n_listen; i++)
         brk_rule_parse(cfg->listen_addr[i], &dc->policy.listen.v[dc->policy.listen.n++], err,
                        errcap);
+    /* the cluster domain may connect to its etcd endpoints */
+    int have_connect = 0;
+    for (size_t i = 0; i < c->n; i++)
+        have_connect |= !strcmp(c->v[i].section, sec) && !strcmp(c->v[i].key, "connect_allow");
+    for (size_t i = 0; !have_connect && dc->kind == MSG_KIND_CLUSTER && i < cfg->cluster.n_endpoints;
+         i++)
+        brk_rule_parse(cfg->cluster.endpoints[i], &dc->policy.connect.v[dc->policy.connect.n++],
+                       err, errcap);
     /* and the management domain where [mgmt] says */
     for (size_t i = 0; !have_listen && dc->kind == MSG_KIND_MGMT && i < cfg->mgmt.n_listen; i++)
         brk_rule_parse(cfg->mgmt.listen[i], &dc->policy.listen.v[dc->policy.listen.n++], err,
@@ -190,18 +198,20 @@ static int dom_kind(const struct conf *c, const char *sec, const char *name, int
         const struct conf_section *s = NULL;
         for (size_t i = 0; i < c->nsec && !s; i++)
             if (strcmp(c->sec[i].name, sec) == 0) s = &c->sec[i];
-        snprintf(err, errcap, "%s:%u: [%s] needs a kind (of, mgmt)", c->origin, s ? s->line : 0,
-                 sec);
+        snprintf(err, errcap, "%s:%u: [%s] needs a kind (of, mgmt, cluster)", c->origin,
+                 s ? s->line : 0, sec);
         return -1;
     }
     if (strcmp(e->value, "mgmt") == 0 && !is_of) return *kind = MSG_KIND_MGMT, 0;
+    if (strcmp(e->value, "cluster") == 0 && !is_of) return *kind = MSG_KIND_CLUSTER, 0;
     if (strcmp(e->value, "of") == 0 && is_of) return *kind = MSG_KIND_OF, 0;
     if (strcmp(e->value, "of") == 0 || strcmp(e->value, "mgmt") == 0)
         snprintf(err, errcap,
                  "%s:%u: kind: the controller is [domain.of], the only domain of kind of",
                  c->origin, e->line);
     else
-        snprintf(err, errcap, "%s:%u: kind: '%s' is not of or mgmt", c->origin, e->line, e->value);
+        snprintf(err, errcap, "%s:%u: kind: '%s' is not of, mgmt or cluster", c->origin, e->line,
+                 e->value);
     return -1;
 }
 
@@ -252,6 +262,18 @@ int vfd_config_domains(struct vfd_config *cfg, const char *self, char *err, size
             return -1;
         }
         dom_defaults(&cfg->domains[cfg->n_domains++], "mgmt", MSG_KIND_MGMT, self);
+    }
+    /* [cluster] likewise: one named cluster */
+    int have_cluster = 0;
+    for (size_t i = 0; i < cfg->n_domains; i++)
+        have_cluster |= cfg->domains[i].kind == MSG_KIND_CLUSTER;
+    if (cfg->cluster.enabled && !have_cluster) {
+        if (cfg->n_domains == VFD_MAX_DOMAINS) {
+            snprintf(err, errcap, "%s: [cluster] needs a domain, and %d are configured already",
+                     c->origin, VFD_MAX_DOMAINS);
+            return -1;
+        }
+        dom_defaults(&cfg->domains[cfg->n_domains++], "cluster", MSG_KIND_CLUSTER, self);
     }
     for (size_t i = 0; i < cfg->n_domains; i++) {
         struct vfd_domain_conf *dc = &cfg->domains[i];

@@ -163,7 +163,7 @@ static void handle_request(struct ctl_client *cl, char *line)
     if (!cmd) {
         ctl_printf(cl,
                    "ERR unknown command '%.64s' (try: status, flows DPID, reload, rule, stats, "
-                   "ports, guests, domains, block, unblock)\n",
+                   "ports, guests, domains, block, unblock, cluster)\n",
                    argv[0]);
         return;
     }

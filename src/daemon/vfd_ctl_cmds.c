@@ -282,6 +282,28 @@ static void cmd_flows(struct ctl_client *cl, int argc, char **argv, int json)
     ctl_reply_wait(cl);
 }
 
+/* ---- cluster ----------------------------------------------------------------------- */
+
+/* Members, roles per switch and the shared keys: the cluster domain's
+ * answer (it holds the etcd mirror), under the core's OK / ERR line. */
+static void cmd_cluster(struct ctl_client *cl, int argc, char **argv, int json)
+{
+    (void)argc, (void)argv;
+    struct vfd *d = ctl_daemon(cl);
+    struct msg_ctl_request rq = {.command = MSG_CTL_CLUSTER, .json = (uint8_t)json};
+    if (!d->cfg.cluster.enabled) {
+        ctl_printf(cl, "ERR no [cluster] section: this instance is not in a cluster\n");
+        return;
+    }
+    struct vfd_domain *dom = vfd_domain_find(d, MSG_KIND_CLUSTER);
+    if (!dom || vfd_domain_ctl(dom, &rq, flows_chunk, cl, cl) != 0) {
+        ctl_printf(cl, "ERR the cluster domain is not running (%s)\n",
+                   dom ? vfd_dom_state_name(dom->state) : "not configured");
+        return;
+    }
+    ctl_reply_wait(cl);
+}
+
 /* ---- reload ------------------------------------------------------------------------ */
 
 static void reload_done(void *ctx, const char *err)
@@ -320,6 +342,7 @@ static const struct ctl_command ctl_commands[] = {
     {"domains", 0, 0, "domains [--json]", ctl_cmd_domains},
     {"block", 1, 3, "block ADDR|MAC [--for SECONDS]", ctl_cmd_block},
     {"unblock", 1, 1, "unblock ADDR|MAC", ctl_cmd_unblock},
+    {"cluster", 0, 0, "cluster [--json]", cmd_cluster},
 };
 
 const struct ctl_command *ctl_command_find(const char *name)

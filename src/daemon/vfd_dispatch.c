@@ -12,6 +12,7 @@
 
 #define OF             MSG_KBIT(MSG_KIND_OF)
 #define MGMT           MSG_KBIT(MSG_KIND_MGMT)
+#define CLUSTER        MSG_KBIT(MSG_KIND_CLUSTER)
 #define MSGS_PER_EVENT 64 /* fairness between domains and the control socket */
 
 static int h_log(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
@@ -165,29 +166,69 @@ static int h_mgmt_block(void *ctx, const struct msg_hdr *h, struct msg_r *r, int
     return vfd_mgmt_block(ctx, h->id, &m);
 }
 
+/* The cluster (vfd_cluster.c): passed on between the of and cluster domains. */
+static int h_cl_conn(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct msg_cl_switch m;
+    if (msg_dec_cl_switch(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_cluster_conn(ctx, &m);
+}
+
+static int h_cl_role_set(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct msg_cl_role m;
+    if (msg_dec_cl_role(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_cluster_role(ctx, &m);
+}
+
+static int h_cl_kv(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)fds, (void)nfds;
+    struct msg_cl_kv m;
+    if (msg_dec_cl_kv(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_cluster_kv(ctx, h->type, &m);
+}
+
+static int h_cl_state_set(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct msg_cl_state m;
+    if (msg_dec_cl_state(r, &m) != MSG_OK) return MSG_FATAL;
+    return vfd_cluster_state(ctx, &m);
+}
+
 /* Not listed, hence fatal from any domain: every core -> domain type. Apps
  * (records, app results), outgoing connections and notes to the guests belong
  * to the of domain only; the monitor's rules to the of domain (owner
  * domain:of) and to the management domain (owner admin: vfd_mon_dom.c); the
- * MGMT_* queries to the management domain. */
+ * MGMT_* queries to the management domain; roles, shared-key changes and
+ * etcd's state to the cluster domain, which may also connect (to its etcd
+ * endpoints: the broker's policy) but listens nowhere. */
 static const struct msg_handler core_table[] = {
-    {MSG_LOG, OF | MGMT, h_log},
-    {MSG_HEARTBEAT, OF | MGMT, h_heartbeat},
-    {MSG_STATUS, OF | MGMT, h_status},
+    {MSG_LOG, OF | MGMT | CLUSTER, h_log},
+    {MSG_HEARTBEAT, OF | MGMT | CLUSTER, h_heartbeat},
+    {MSG_STATUS, OF | MGMT | CLUSTER, h_status},
     {MSG_RECORD, OF, h_record},
-    {MSG_CTL_REPLY, OF | MGMT, h_ctl_reply},
+    {MSG_CTL_REPLY, OF | MGMT | CLUSTER, h_ctl_reply},
     {MSG_APP_RESULT, OF, h_app_result},
     {MSG_SOCK_LISTEN, OF | MGMT, h_listen},
-    {MSG_SOCK_CONNECT, OF, h_connect},
-    {MSG_SOCK_CLOSE, OF | MGMT, h_close},
-    {MSG_SOCK_GETNAME, OF | MGMT, h_getname},
-    {MSG_SOCK_SETOPT, OF | MGMT, h_setopt},
+    {MSG_SOCK_CONNECT, OF | CLUSTER, h_connect},
+    {MSG_SOCK_CLOSE, OF | MGMT | CLUSTER, h_close},
+    {MSG_SOCK_GETNAME, OF | MGMT | CLUSTER, h_getname},
+    {MSG_SOCK_SETOPT, OF | MGMT | CLUSTER, h_setopt},
     {MSG_RULE_ADD, OF | MGMT, h_rule_add},
     {MSG_RULE_DEL, OF | MGMT, h_rule_del},
     {MSG_RULE_LIST, OF | MGMT, h_rule_list},
     {MSG_MGMT_QUERY, MGMT, h_mgmt_query},
     {MSG_MGMT_BLOCK, MGMT, h_mgmt_block},
     {MSG_GUEST_NOTIFY, OF, h_guest_notify},
+    {MSG_CL_CONN, OF, h_cl_conn},
+    {MSG_CL_ROLE_SET, CLUSTER, h_cl_role_set},
+    {MSG_CL_PUT, OF, h_cl_kv},
+    {MSG_CL_CHANGE, CLUSTER, h_cl_kv},
+    {MSG_CL_STATE_SET, CLUSTER, h_cl_state_set},
     {0, 0, NULL},
 };
 

@@ -201,6 +201,7 @@ static void dom_exited(struct vfd_domain *dom, int status, const struct rusage *
     memset(&dom->stats, 0, sizeof(dom->stats));
     vfd_ctlreqs_fail(dom, dom->last_exit);
     if (dom->conf->kind == MSG_KIND_OF) vfd_apps_domain_down(d, dom->last_exit);
+    vfd_cluster_domain_down(dom);
     if (dom->state == VFD_DOM_STOPPED) return;
     schedule_restart(dom);
 }
@@ -285,7 +286,11 @@ static void spawn(struct vfd_domain *dom)
         ev_timer_add(d->loop, dom->conf->heartbeat_ms, dom->conf->heartbeat_ms, hb_check, dom);
     log_info(&d->log, "domain", "domain %s started: pid %d (%s)", dom->conf->name, (int)dom->pid,
              dom->conf->binary);
-    if (vfd_push_start(dom) != 0) vfd_domain_kill(dom, "could not send it its start-up set");
+    if (vfd_push_start(dom) != 0) {
+        vfd_domain_kill(dom, "could not send it its start-up set");
+        return;
+    }
+    vfd_cluster_domain_up(dom);
 }
 
 int vfd_domains_start(struct vfd *d, char *err, size_t errcap)

@@ -215,6 +215,7 @@ int main(int argc, char **argv)
     vfd_records_free(d.records);
     vfd_hc_stop(&d);  /* before the monitor: the ring's fd is the handle's */
     vfd_mon_stop(&d); /* the handle only: the filter goes on without the core */
+    vfd_cluster_free(&d);
     if (d.reload.timer) ev_timer_cancel(d.loop, d.reload.timer);
     vfd_appset_unref(d.reload.set);
     vfd_appset_unref(d.apps_live);

@@ -100,6 +100,23 @@ static void mgmt_config(const struct vfd *d, struct cfg_emit *e)
     emit(e, "mgmt.idle_ms", num);
 }
 
+/* The cluster domain: [cluster]; and the of domain's part of it, the
+ * instance name (which turns on roles and the cluster module). */
+static void cluster_config(const struct vfd *d, struct cfg_emit *e)
+{
+    const struct vfd_cluster_conf *k = &d->cfg.cluster;
+    char num[24];
+    emit(e, "cluster.name", k->name);
+    emit(e, "cluster.prefix", k->prefix);
+    for (size_t i = 0; i < k->n_endpoints; i++)
+        emit(e, "cluster.endpoint", k->endpoints[i]);
+    emit(e, "cluster.tls", k->tls ? "1" : "0");
+    snprintf(num, sizeof(num), "%u", k->lease_ttl);
+    emit(e, "cluster.lease_ttl", num);
+    snprintf(num, sizeof(num), "%u", k->timeout_ms);
+    emit(e, "cluster.timeout_ms", num);
+}
+
 /* Every kind: the log level (the core drops what is above its own anyway;
  * this keeps a domain from sending it). */
 static void all_config(struct vfd_domain *dom, struct cfg_emit *e)
@@ -109,6 +126,9 @@ static void all_config(struct vfd_domain *dom, struct cfg_emit *e)
     emit(e, "log_level", level);
     if (dom->conf->kind == MSG_KIND_OF) of_config(dom->d, e);
     if (dom->conf->kind == MSG_KIND_MGMT) mgmt_config(dom->d, e);
+    if (dom->conf->kind == MSG_KIND_CLUSTER) cluster_config(dom->d, e);
+    if (dom->conf->kind == MSG_KIND_OF && dom->d->cfg.cluster.enabled)
+        emit(e, "cluster.instance", dom->d->cfg.cluster.name);
 }
 
 static int push_config(struct vfd_domain *dom)
@@ -149,8 +169,9 @@ _Static_assert(MSG_TLS_KEY_MAX == TLS_KEY_MAX && MSG_TLS_CERT_MAX == TLS_CERT_MA
  * --check starts no listener: the key stays with the core. */
 static int push_tls(struct vfd_domain *dom)
 {
-    const struct tls_conf *t = dom->conf->kind == MSG_KIND_MGMT ? &dom->d->cfg.mgmt.tls
-                                                                : &dom->d->cfg.tls;
+    const struct tls_conf *t = dom->conf->kind == MSG_KIND_MGMT      ? &dom->d->cfg.mgmt.tls
+                               : dom->conf->kind == MSG_KIND_CLUSTER ? &dom->d->cfg.cluster.tls_conf
+                                                                     : &dom->d->cfg.tls;
     if (!t->enabled || dom->d->check_only) return MSG_OK;
     union msg_body b;
     memset(&b, 0, sizeof(b));

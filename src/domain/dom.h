@@ -16,6 +16,7 @@
  *                `guest` module's notes (GUEST_NOTIFY)
  *   dom_mgmt.c   kind "mgmt": the management API server (TLS, framing,
  *                roles); dom_mgmt_req.c its requests to the core
+ *   dom_cluster.c kind "cluster": the etcd client (dom_cluster.h)
  *   dom_lsock.c  the Lua `socket` module (luasocket-style) over dom_sock;
  *                dom_lsock_io.c send/receive, dom_lselect.c socket.select
  */
@@ -33,6 +34,7 @@
 struct lua_State;
 struct dom_of;
 struct dom_mgmt;
+struct dom_cluster;
 struct dom_deferred;
 struct dom_req;
 struct dom_lsn;
@@ -91,6 +93,7 @@ struct dom {
     uint32_t app_gen;
     struct dom_of *of;     /* kind "of" */
     struct dom_mgmt *mgmt; /* kind "mgmt" */
+    struct dom_cluster *cluster; /* kind "cluster" */
     /* the monitor's rules (dom_rules.c) */
     struct dom_rreq *rreqs;
     size_t n_rreqs;
@@ -176,6 +179,25 @@ void dom_mgmt_stop(struct dom *d);
 int dom_mgmt_rule_result(struct dom *d, uint32_t id, const struct msg_rule_result *m,
                          struct msg_r *r);
 int dom_mgmt_reply(struct dom *d, uint32_t id, const struct msg_ctl_reply *m, struct msg_r *r);
+
+/* ---- dom_cluster*.c (kind cluster) ---- */
+int dom_cluster_start(struct dom *d);
+int dom_cluster_tls(struct dom *d, struct msg_tls_config *m, struct msg_r *r);
+int dom_cluster_configure(struct dom *d, struct msg_r *r);
+int dom_cluster_switch(struct dom *d, const struct msg_cl_switch *m);
+int dom_cluster_write(struct dom *d, const struct msg_cl_kv *m);
+void dom_cluster_ctl(struct dom *d, uint32_t id, int json);
+void dom_cluster_status(struct dom *d, struct msg_status *st);
+void dom_cluster_stop(struct dom *d);
+
+/* ---- dom_of_cluster.c: the cluster's side in the of domain ---- */
+void dom_of_role_conn(void *ctx, uint64_t dpid, int up);
+void dom_of_role_lost(void *ctx, uint64_t dpid, const char *why);
+int dom_of_cluster_put(void *ctx, int op, const char *key, const void *val, size_t vlen,
+                       uint32_t ttl);
+int dom_of_role(struct dom *d, const struct msg_cl_role *m);
+int dom_of_cluster_event(struct dom *d, const struct msg_cl_kv *m);
+int dom_of_cluster_state(struct dom *d, const struct msg_cl_state *m);
 
 /* ---- dom_ctl.c ---- */
 int dom_ctl_request(struct dom *d, uint32_t id, const struct msg_ctl_request *m, struct msg_r *r);

@@ -237,6 +237,15 @@ static void flows(struct dom *d, uint32_t id, const struct msg_ctl_request *m)
 int dom_ctl_request(struct dom *d, uint32_t id, const struct msg_ctl_request *m, struct msg_r *r)
 {
     (void)r;
+    if (m->command == MSG_CTL_CLUSTER) {
+        if (d->hello.kind != MSG_KIND_CLUSTER) {
+            static const char no[] = "this domain is not the cluster domain\n";
+            dom_ctl_reply(d, id, 1, no, sizeof(no) - 1);
+        } else {
+            dom_cluster_ctl(d, id, m->json);
+        }
+        return MSG_OK;
+    }
     if (m->command == MSG_CTL_FLOWS) {
         if (d->hello.kind != MSG_KIND_OF) {
             static const char no[] = "this domain has no switches\n";
@@ -250,6 +259,8 @@ int dom_ctl_request(struct dom *d, uint32_t id, const struct msg_ctl_request *m,
     buf_init(&o.b, REPLY_MAX);
     if (d->hello.kind == MSG_KIND_OF)
         status_of(d, &o);
+    else if (d->hello.kind == MSG_KIND_CLUSTER)
+        outf(&o, o.json ? "{\"service\":\"cluster\"}" : "etcd client (visorflowctl cluster)\n");
     else
         outf(&o, o.json ? "{\"service\":\"none yet\"}" : "no service yet (management API)\n");
     reply_out(d, id, 0, &o);

@@ -66,6 +66,7 @@ static void status(struct ev_loop *loop, uint64_t id, void *ctx)
     memset(&b, 0, sizeof(b));
     if (d->hello.kind == MSG_KIND_OF) dom_of_status(d, &b.status);
     if (d->hello.kind == MSG_KIND_MGMT) dom_mgmt_status(d, &b.status);
+    if (d->hello.kind == MSG_KIND_CLUSTER) dom_cluster_status(d, &b.status);
     struct msg_status *st = &b.status;
     if (st->count + 2 <= MSG_STATS_MAX) {
         snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "sockets");
@@ -87,6 +88,8 @@ static int h_hello(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds
     d->have_hello = 1;
     if (d->hello.kind == MSG_KIND_OF && dom_of_start(d) != 0) dom_fatal(d, "out of memory");
     if (d->hello.kind == MSG_KIND_MGMT && dom_mgmt_start(d) != 0) dom_fatal(d, "out of memory");
+    if (d->hello.kind == MSG_KIND_CLUSTER && dom_cluster_start(d) != 0)
+        dom_fatal(d, "out of memory");
     /* The first heartbeat at once: the core counts the domain as running
      * from it. */
     d->hb_timer = ev_timer_add(d->loop, 0, d->hello.heartbeat_ms, heartbeat, d);
@@ -140,6 +143,7 @@ static int h_config(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fd
             d->cfg[i].value[0] <= '3')
             log_set_level(&d->log, (enum log_level)(d->cfg[i].value[0] - '0'));
     d->configured = 1;
+    if (d->hello.kind == MSG_KIND_CLUSTER) return dom_cluster_configure(d, r);
     return d->hello.kind == MSG_KIND_OF ? dom_of_configure(d, r) : dom_mgmt_configure(d, r);
 }
 
@@ -156,7 +160,7 @@ static int h_apps(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds,
     struct dom *d = ctx;
     struct msg_app_source m;
     if (msg_dec_app_source(r, &m) != MSG_OK) return MSG_FATAL;
-    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "apps for a domain of kind mgmt");
+    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "apps for a domain not of kind of");
     if (!d->configured) return msg_r_fail(r, "apps before the configuration");
     if (m.set.index == 0) free_apps(d);
     int done = set_step(r, &m.set, &d->app_gen, &d->napps, "APP_SOURCES");
@@ -199,6 +203,7 @@ static int h_tls(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, 
     struct msg_tls_config m;
     if (msg_dec_tls_config(r, &m) != MSG_OK) return MSG_FATAL;
     struct dom *d = ctx;
+    if (d->hello.kind == MSG_KIND_CLUSTER) return dom_cluster_tls(d, &m, r);
     return d->hello.kind == MSG_KIND_MGMT ? dom_mgmt_tls(d, &m, r) : dom_of_tls(d, &m, r);
 }
 
@@ -211,6 +216,7 @@ static int h_shutdown(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *
     log_info(&d->log, "domain", "shutting down on the core's request");
     dom_of_stop(d);
     dom_mgmt_stop(d);
+    dom_cluster_stop(d);
     char err[MSG_ERR_MAX];
     msg_outq_flush(&d->out, d->fd, err, sizeof(err));
     exit(0);
@@ -250,7 +256,7 @@ static int h_app_command(void *ctx, const struct msg_hdr *h, struct msg_r *r, in
     struct dom *d = ctx;
     struct msg_block m;
     if (msg_dec_block(r, &m) != MSG_OK) return MSG_FATAL;
-    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "APP_COMMAND for a domain of kind mgmt");
+    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "APP_COMMAND for a domain not of kind of");
     return dom_of_command(d, h->id, &m);
 }
 
@@ -260,9 +266,66 @@ static int h_mon_event(void *ctx, const struct msg_hdr *h, struct msg_r *r, int 
     struct dom *d = ctx;
     struct msg_mon_event m;
     if (msg_dec_mon_event(r, &m) != MSG_OK) return MSG_FATAL;
-    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "drop event for a domain of kind mgmt");
+    if (d->hello.kind != MSG_KIND_OF) return msg_r_fail(r, "drop event for a domain not of kind of");
     dom_rules_drop(d, &m);
     return MSG_OK;
+}
+
+/* The cluster's messages: the ones for the cluster domain, the ones for
+ * the of domain; to the wrong kind they are nonsense from the core. */
+static int h_cl_switch(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_cl_switch m;
+    if (msg_dec_cl_switch(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_CLUSTER || !d->configured)
+        return msg_r_fail(r, "CL_SWITCH for a domain that is not the configured cluster domain");
+    return dom_cluster_switch(d, &m);
+}
+
+static int h_cl_write(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_cl_kv m;
+    if (msg_dec_cl_kv(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_CLUSTER || !d->configured)
+        return msg_r_fail(r, "CL_WRITE for a domain that is not the configured cluster domain");
+    return dom_cluster_write(d, &m);
+}
+
+static int h_cl_role(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_cl_role m;
+    if (msg_dec_cl_role(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_OF || !d->configured)
+        return msg_r_fail(r, "CL_ROLE for a domain that is not the configured of domain");
+    return dom_of_role(d, &m);
+}
+
+static int h_cl_event(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_cl_kv m;
+    if (msg_dec_cl_kv(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_OF || !d->configured)
+        return msg_r_fail(r, "CL_EVENT for a domain that is not the configured of domain");
+    return dom_of_cluster_event(d, &m);
+}
+
+static int h_cl_state(void *ctx, const struct msg_hdr *h, struct msg_r *r, int *fds, int nfds)
+{
+    (void)h, (void)fds, (void)nfds;
+    struct dom *d = ctx;
+    struct msg_cl_state m;
+    if (msg_dec_cl_state(r, &m) != MSG_OK) return MSG_FATAL;
+    if (d->hello.kind != MSG_KIND_OF || !d->configured)
+        return msg_r_fail(r, "CL_STATE for a domain that is not the configured of domain");
+    return dom_of_cluster_state(d, &m);
 }
 
 static const struct msg_handler dom_table[] = {
@@ -278,6 +341,11 @@ static const struct msg_handler dom_table[] = {
     {MSG_TLS_CONFIG, CORE, h_tls},
     {MSG_MGMT_REPLY, CORE, h_mgmt_reply},
     {MSG_APP_COMMAND, CORE, h_app_command},
+    {MSG_CL_SWITCH, CORE, h_cl_switch},
+    {MSG_CL_WRITE, CORE, h_cl_write},
+    {MSG_CL_ROLE, CORE, h_cl_role},
+    {MSG_CL_EVENT, CORE, h_cl_event},
+    {MSG_CL_STATE, CORE, h_cl_state},
     {0, 0, NULL},
 };
 

@@ -245,11 +245,15 @@ static int mon_config(struct dom *d, struct msg_r *r)
 int dom_of_configure(struct dom *d, struct msg_r *r)
 {
     struct dom_of *of = d->of;
-    const char *listen[OF_MAX_LISTEN];
+    const char *listen[OF_MAX_LISTEN], *instance = NULL;
     size_t nlisten = 0;
     for (size_t i = 0; i < d->ncfg; i++) {
         const char *k = d->cfg[i].key, *v = d->cfg[i].value;
-        if (!strcmp(k, "of.listen")) {
+        if (!strcmp(k, "cluster.instance")) {
+            /* in a cluster: switches start as slaves (dom_of_cluster.c) */
+            instance = v;
+            of->ocfg.roles = 1;
+        } else if (!strcmp(k, "of.listen")) {
             if (nlisten == OF_MAX_LISTEN)
                 return msg_r_fail(r, "more than %d of.listen", OF_MAX_LISTEN);
             listen[nlisten++] = v;
@@ -261,12 +265,17 @@ int dom_of_configure(struct dom *d, struct msg_r *r)
     static const struct lof_host host = {.record = host_record,
                                          .open_env = host_open_env,
                                          .rule_request = dom_rules_request,
-                                         .guest_notify = dom_guest_notify};
+                                         .guest_notify = dom_guest_notify,
+                                         .cluster_put = dom_of_cluster_put};
     of->lof = lof_new(d->loop, &d->log, &of->lim, &host, d);
     of->ofc = of->lof ? ofc_new(d->loop, &d->log, &of->ocfg, lof_ofc_handlers(), of->lof) : NULL;
     if (!of->ofc) dom_fatal(d, "cannot create the OpenFlow engine");
     lof_attach(of->lof, of->ofc);
     ofc_set_close_hook(of->ofc, engine_closes, d);
+    if (instance) {
+        ofc_set_role_hooks(of->ofc, dom_of_role_conn, dom_of_role_lost, d);
+        if (lof_set_cluster(of->lof, 1, instance) != 0) dom_fatal(d, "out of memory");
+    }
     for (size_t i = 0; i < nlisten; i++)
         if (ask_listen(d, listen[i], r) != MSG_OK) return MSG_FATAL;
     return mon_config(d, r);

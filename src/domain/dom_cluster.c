@@ -1,0 +1,1026 @@
+/*
+ * dom_cluster.c - the cluster domain's state machine (docs/cluster.md).
+ *
+ * Keys, under the configured prefix P:
+ *   P/members/NAME   this instance is alive (bound to its lease)
+ *   P/master/DPID    who is master of a switch (value NAME, bound to the
+ *                    holder's lease: it goes when the holder dies)
+ *   P/switch/DPID    the switch has had a master before (no lease): a new
+ *                    master is a takeover and keeps the switch's flows
+ *   P/shared/KEY     what the apps share (cluster.put), with its own lease
+ *                    when it has a ttl
+ *
+ * Election: a master key is created in a transaction that succeeds only if
+ * the key does not exist (create_revision == 0). etcd orders transactions
+ * linearly through raft, so at most one instance creates it; the winner
+ * tells its of domain to send the switch a Nicira master request, which
+ * also demotes, in the switch, whichever connection was master before.
+ * That second step is the fence for the case etcd cannot see: an instance
+ * cut off from etcd keeps its roles (local-only operation, so one lost
+ * etcd link never leaves switches without a master), and if meanwhile its
+ * lease expired and another instance won the key, the switch already
+ * follows the newer master and refuses the old one (the of domain reports
+ * CL_SWITCH lost). Only a winner of the key ever sends a master request.
+ *
+ * After any reconnection the state is rebuilt from etcd, in this order:
+ * lease (renewed if it is still alive, else a new one), member key, writes
+ * queued while away, one range read of everything under P/ (the mirror;
+ * changed shared keys go to the of domain), then a watch from the revision
+ * after that read, then campaigns for the switches this instance has and
+ * nobody holds.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "brk/brk.h"
+#include "domain/dom_cluster.h"
+#include "tls/tls.h"
+
+#define BODY_MAX 4096
+
+static char body[BODY_MAX];
+
+static uint64_t now_ms(struct dom_cluster *k)
+{
+    return ev_now_ms(k->d->loop);
+}
+
+static int key_of(struct dom_cluster *k, char *dst, size_t cap, const char *kind, const char *rest)
+{
+    int n = snprintf(dst, cap, "%s/%s/%s", k->prefix, kind, rest);
+    return n > 0 && (size_t)n < cap && n <= ETCD_KEY_MAX ? n : -1;
+}
+
+static void dpid_text(uint64_t dpid, char out[17])
+{
+    snprintf(out, 17, "%016" PRIx64, dpid);
+}
+
+/* ---- to the core ------------------------------------------------------------------------ */
+
+static void send_role(struct dom_cluster *k, struct dcl_sw *s, int master, int takeover)
+{
+    union msg_body b = {.cl_role = {s->dpid, (uint8_t)master, (uint8_t)(master && takeover)}};
+    dom_send(k->d, MSG_CL_ROLE_SET, 0, &b, NULL, 0);
+}
+
+static void send_change(struct dom_cluster *k, int op, const char *key, const char *v, size_t n)
+{
+    union msg_body b;
+    memset(&b, 0, sizeof(b));
+    b.cl_kv.op = (uint8_t)op;
+    snprintf(b.cl_kv.key, sizeof(b.cl_kv.key), "%s", key);
+    b.cl_kv.value = op == MSG_CL_OP_PUT ? v : NULL;
+    b.cl_kv.value_len = op == MSG_CL_OP_PUT ? (uint32_t)n : 0;
+    k->events++;
+    dom_send(k->d, MSG_CL_CHANGE, 0, &b, NULL, 0);
+}
+
+static void send_state(struct dom_cluster *k, int connected)
+{
+    union msg_body b = {.cl_state = {(uint8_t)connected}};
+    dom_send(k->d, MSG_CL_STATE_SET, 0, &b, NULL, 0);
+}
+
+/* ---- tables ------------------------------------------------------------------------------ */
+
+static struct dcl_sw *sw_find(struct dom_cluster *k, uint64_t dpid, int add)
+{
+    for (size_t i = 0; i < k->n_sw; i++)
+        if (k->sw[i].dpid == dpid) return &k->sw[i];
+    if (!add || k->n_sw == DCL_MAX_SWITCHES) return NULL;
+    struct dcl_sw *s = &k->sw[k->n_sw++];
+    memset(s, 0, sizeof(*s));
+    s->dpid = dpid;
+    return s;
+}
+
+static struct dcl_kv *kv_find(struct dcl_kv *t, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(t[i].key, key)) return &t[i];
+    return NULL;
+}
+
+/* Set (value != NULL) or remove key in a table; 1 when it changed. */
+static int kv_set(struct dcl_kv *t, size_t *n, size_t max, const char *key, const char *v,
+                  size_t len, int64_t lease)
+{
+    struct dcl_kv *e = kv_find(t, *n, key);
+    if (!v) {
+        if (!e) return 0;
+        free(e->value);
+        *e = t[--*n];
+        return 1;
+    }
+    if (e && e->len == len && !memcmp(e->value, v, len)) {
+        e->lease = lease;
+        return 0;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) return 0;
+    memcpy(copy, v, len);
+    copy[len] = '\0';
+    if (!e) {
+        if (*n == max) {
+            free(copy);
+            return 0;
+        }
+        e = &t[(*n)++];
+        snprintf(e->key, sizeof(e->key), "%s", key);
+    } else {
+        free(e->value);
+    }
+    e->value = copy;
+    e->len = len;
+    e->lease = lease;
+    return 1;
+}
+
+/* A shared key changed (etcd, or our own write echoed at once): the
+ * mirror, and the of domain when it really changed. */
+static void shared_set(struct dom_cluster *k, const char *appkey, const char *v, size_t len,
+                       int64_t lease)
+{
+    if (kv_set(k->shared, &k->n_shared, DCL_MAX_SHARED, appkey, v, len, lease))
+        send_change(k, v ? MSG_CL_OP_PUT : MSG_CL_OP_DELETE, appkey, v, len);
+}
+
+/* ---- roles --------------------------------------------------------------------------------- */
+
+static void campaign(struct dom_cluster *k, struct dcl_sw *s);
+
+static void demote(struct dom_cluster *k, struct dcl_sw *s, const char *why)
+{
+    if (!s->master) return;
+    s->master = 0;
+    s->create_rev = 0;
+    k->lost++;
+    log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": no longer master: %s", s->dpid, why);
+    send_role(k, s, 0, 0);
+}
+
+struct sw_ctx {
+    struct dom_cluster *k;
+    uint64_t dpid;
+    int64_t rev;
+};
+
+static struct sw_ctx *sw_ctx(struct dom_cluster *k, struct dcl_sw *s)
+{
+    struct sw_ctx *c = malloc(sizeof(*c));
+    if (c) *c = (struct sw_ctx){k, s->dpid, s->create_rev};
+    return c;
+}
+
+static int have_marker(void *ctx, int type, const struct etcd_kv *kv)
+{
+    (void)type, (void)kv;
+    *(int *)ctx = 1;
+    return 0;
+}
+
+/* After a win: was there a master before (keep the flows), then the role. */
+static void marker_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
+{
+    struct sw_ctx *c = ctx;
+    struct dcl_sw *s = sw_find(k, c->dpid, 0);
+    int seen = 0;
+    char err[ETCD_ERR_MAX] = "";
+    struct etcd_resp r;
+    if (status < 0 || etcd_resp_range(status, json, len, &r, have_marker, &seen, err, sizeof(err)))
+        seen = 1; /* unknown: keep the flows rather than wipe them */
+    if (s && s->master && s->create_rev == c->rev) {
+        if (now_ms(k) >= k->lease_deadline_ms) {
+            /* our lease may be gone by now: leave it to the next renewal */
+            log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": won, but the lease is past its "
+                     "deadline: no master request", s->dpid);
+        } else {
+            s->since_ms = now_ms(k);
+            log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": master (%s)", s->dpid,
+                     seen ? "takeover: the switch keeps its flows" : "first master");
+            send_role(k, s, 1, seen);
+        }
+        if (!seen) {
+            char key[ETCD_KEY_MAX + 1], d[17];
+            dpid_text(s->dpid, d);
+            int n = key_of(k, key, sizeof(key), "switch", d);
+            int bl = n < 0 ? -1 : etcd_req_put(body, sizeof(body), key, (size_t)n, k->name,
+                                               strlen(k->name), 0);
+            if (bl > 0) dcl_request(k, "/v3/kv/put", body, (size_t)bl, NULL, NULL);
+        }
+    }
+    if (s) s->busy = 0;
+    free(c);
+}
+
+static int holder_kv(void *ctx, int type, const struct etcd_kv *kv)
+{
+    (void)type;
+    memcpy(ctx, kv, sizeof(*kv));
+    return 0;
+}
+
+static void resign_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len);
+
+static void campaign_done(struct dom_cluster *k, void *ctx, int status, const char *json,
+                          size_t len)
+{
+    struct sw_ctx *c = ctx;
+    struct dcl_sw *s = sw_find(k, c->dpid, 0);
+    static struct etcd_kv kv;
+    memset(&kv, 0, sizeof(kv));
+    struct etcd_resp r;
+    int ok = 0;
+    char err[ETCD_ERR_MAX] = "";
+    if (!s) {
+        free(c);
+        return;
+    }
+    s->busy = 0;
+    if (status < 0) { /* the connection went: the next one campaigns again */
+        free(c);
+        return;
+    }
+    if (etcd_resp_txn(status, json, len, &r, &ok, holder_kv, &kv, err, sizeof(err)) != 0) {
+        log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": campaign: %s", s->dpid, err);
+        free(c);
+        return;
+    }
+    if (ok) {
+        k->won++;
+        s->master = 1;
+        s->create_rev = r.revision;
+        snprintf(s->holder, sizeof(s->holder), "%s", k->name);
+        s->holder_rev = r.revision;
+        if (!s->connected) { /* it went while we campaigned: give it back */
+            c->rev = s->create_rev;
+            s->master = 0;
+            s->busy = 1;
+            char key[ETCD_KEY_MAX + 1], d[17];
+            dpid_text(s->dpid, d);
+            int n = key_of(k, key, sizeof(key), "master", d);
+            int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, c->rev);
+            if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, resign_done, c) != 0) {
+                s->busy = 0;
+                free(c);
+            }
+            return;
+        }
+        c->rev = s->create_rev;
+        s->busy = 1;
+        char key[ETCD_KEY_MAX + 1], d[17];
+        dpid_text(s->dpid, d);
+        int n = key_of(k, key, sizeof(key), "switch", d);
+        int bl = n < 0 ? -1 : etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
+        if (bl < 0 || dcl_request(k, "/v3/kv/range", body, (size_t)bl, marker_done, c) != 0)
+            marker_done(k, c, -1, "", 0);
+        return;
+    }
+    snprintf(s->holder, sizeof(s->holder), "%.*s", (int)kv.value_len, (const char *)kv.value);
+    s->holder_rev = kv.create_rev;
+    if (kv.key_len && !strcmp(s->holder, k->name) && kv.lease != k->lease) {
+        /* ours, from before a restart or a lost lease: free it and try again */
+        c->rev = kv.create_rev;
+        s->busy = 1;
+        char key[ETCD_KEY_MAX + 1], d[17];
+        dpid_text(s->dpid, d);
+        int n = key_of(k, key, sizeof(key), "master", d);
+        int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, c->rev);
+        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, resign_done, c) != 0) {
+            s->busy = 0;
+            free(c);
+        }
+        return;
+    }
+    log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": slave (master is %s)", s->dpid,
+             s->holder[0] ? s->holder : "?");
+    free(c);
+}
+
+static void campaign(struct dom_cluster *k, struct dcl_sw *s)
+{
+    if (!k->up || !k->lease || !s->connected || s->master || s->busy) return;
+    char key[ETCD_KEY_MAX + 1], d[17];
+    dpid_text(s->dpid, d);
+    int n = key_of(k, key, sizeof(key), "master", d);
+    int bl = n < 0 ? -1
+                   : etcd_req_create(body, sizeof(body), key, (size_t)n, k->name, strlen(k->name),
+                                     k->lease);
+    struct sw_ctx *c = sw_ctx(k, s);
+    if (bl < 0 || !c) {
+        free(c);
+        return;
+    }
+    s->busy = 1;
+    k->campaigns++;
+    if (dcl_request(k, "/v3/kv/txn", body, (size_t)bl, campaign_done, c) != 0) {
+        s->busy = 0;
+        free(c);
+    }
+}
+
+static void resign_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
+{
+    (void)status, (void)json, (void)len;
+    struct sw_ctx *c = ctx;
+    struct dcl_sw *s = sw_find(k, c->dpid, 0);
+    if (s) {
+        s->busy = 0;
+        campaign(k, s); /* if it is (still, again) connected */
+    }
+    free(c);
+}
+
+static void resign(struct dom_cluster *k, struct dcl_sw *s)
+{
+    int64_t rev = s->create_rev;
+    s->master = 0;
+    s->create_rev = 0;
+    k->resigned++;
+    log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": gone from here; master key given up",
+             s->dpid);
+    if (!k->up || s->busy) return; /* the lease takes it with it, or the next sync does */
+    char key[ETCD_KEY_MAX + 1], d[17];
+    dpid_text(s->dpid, d);
+    int n = key_of(k, key, sizeof(key), "master", d);
+    int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, rev);
+    s->create_rev = rev;
+    struct sw_ctx *c = sw_ctx(k, s);
+    s->create_rev = 0;
+    if (bl < 0 || !c) {
+        free(c);
+        return;
+    }
+    s->busy = 1;
+    if (dcl_request(k, "/v3/kv/txn", body, (size_t)bl, resign_done, c) != 0) {
+        s->busy = 0;
+        free(c);
+    }
+}
+
+/* The switch refused us as master: someone took it over in the switch.
+ * If etcd still says the key is ours, the other one's request was the
+ * stale one and we claim it back; otherwise we are slave. */
+static void check_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
+{
+    struct sw_ctx *c = ctx;
+    struct dcl_sw *s = sw_find(k, c->dpid, 0);
+    static struct etcd_kv kv;
+    memset(&kv, 0, sizeof(kv));
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    if (s) {
+        s->busy = 0;
+        int ours = status >= 0 &&
+                   !etcd_resp_range(status, json, len, &r, holder_kv, &kv, err, sizeof(err)) &&
+                   kv.key_len && kv.create_rev == c->rev && kv.lease == k->lease;
+        if (ours && s->master) {
+            log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": another controller claimed "
+                     "it, but the master key is still ours: claiming it back", s->dpid);
+            send_role(k, s, 1, 1);
+        } else {
+            demote(k, s, "the switch follows another master");
+            campaign(k, s);
+        }
+    }
+    free(c);
+}
+
+static void refused(struct dom_cluster *k, struct dcl_sw *s)
+{
+    if (!s->master) return;
+    if (!k->up || s->busy) {
+        demote(k, s, "the switch follows another master");
+        return;
+    }
+    char key[ETCD_KEY_MAX + 1], d[17];
+    dpid_text(s->dpid, d);
+    int n = key_of(k, key, sizeof(key), "master", d);
+    int bl = etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
+    struct sw_ctx *c = sw_ctx(k, s);
+    if (bl < 0 || !c || dcl_request(k, "/v3/kv/range", body, (size_t)bl, check_done, c) != 0) {
+        free(c);
+        demote(k, s, "the switch follows another master");
+        return;
+    }
+    s->busy = 1;
+}
+
+/* ---- what comes from etcd ----------------------------------------------------------------------- */
+
+/* One key (from a range or a watch event) into the mirror. */
+static void apply_kv(struct dom_cluster *k, int type, const struct etcd_kv *kv)
+{
+    size_t pl = strlen(k->prefix);
+    char key[ETCD_KEY_MAX + 1];
+    if (kv->key_len <= pl + 1 || memcmp(kv->key, k->prefix, pl) || kv->key[pl] != '/') return;
+    snprintf(key, sizeof(key), "%.*s", (int)(kv->key_len - pl - 1), (const char *)kv->key + pl + 1);
+    if (memchr(key, '\0', kv->key_len - pl - 1)) return;
+    const char *v = type == ETCD_EV_PUT ? (const char *)kv->value : NULL;
+    if (!strncmp(key, "shared/", 7)) {
+        if (!msg_cl_key_ok(key + 7, strlen(key + 7))) return; /* not an app's key */
+        shared_set(k, key + 7, v, kv->value_len, kv->lease);
+    } else if (!strncmp(key, "members/", 8)) {
+        kv_set(k->members, &k->n_members, DCL_MAX_MEMBERS, key + 8, v, kv->value_len, kv->lease);
+    } else if (!strncmp(key, "master/", 7)) {
+        char *end;
+        uint64_t dpid = strtoull(key + 7, &end, 16);
+        if (*end || strlen(key + 7) != 16) return;
+        struct dcl_sw *s = sw_find(k, dpid, v != NULL);
+        if (!s) return;
+        if (v) {
+            snprintf(s->holder, sizeof(s->holder), "%.*s", (int)kv->value_len, v);
+            s->holder_rev = kv->create_rev;
+            if (s->master && (strcmp(s->holder, k->name) || kv->create_rev != s->create_rev))
+                demote(k, s, "the master key belongs to another instance now");
+        } else {
+            s->holder[0] = '\0';
+            s->holder_rev = 0;
+            if (s->master) demote(k, s, "the master key is gone (lease expired?)");
+            campaign(k, s);
+        }
+    }
+}
+
+static int watch_event(void *ctx, int type, const struct etcd_kv *kv)
+{
+    apply_kv(ctx, type, kv);
+    return 0;
+}
+
+void dcl_watch_msg(struct dom_cluster *k, int status, const char *json, size_t len)
+{
+    struct etcd_resp r;
+    struct etcd_watch w;
+    char err[ETCD_ERR_MAX] = "";
+    memset(&w, 0, sizeof(w));
+    if (etcd_resp_watch(status, json, len, &r, &w, watch_event, k, err, sizeof(err)) != 0) {
+        dcl_conn_fail(k, "watch: %s", err);
+        return;
+    }
+    if (w.canceled || w.compact_revision) {
+        dcl_conn_fail(k, "watch canceled (%s): starting over", w.cancel_reason[0] ? w.cancel_reason
+                                                                 : "compacted");
+        return;
+    }
+}
+
+/* ---- synchronisation after a (re)connection -------------------------------------------------------- */
+
+static void sync_lease(struct dom_cluster *k);
+
+static void lease_lost(struct dom_cluster *k, const char *why)
+{
+    if (k->lease) k->lease_losses++;
+    k->lease = 0;
+    for (size_t i = 0; i < k->n_sw; i++)
+        demote(k, &k->sw[i], why);
+}
+
+static void went_up(struct dom_cluster *k)
+{
+    k->syncing = 0;
+    k->up = 1;
+    k->failures = 0;
+    uint64_t t = now_ms(k);
+    if (k->ever_up)
+        log_info(&k->d->log, "cluster", "etcd reachable again at %s after %" PRIu64
+                 " ms: state synchronised, cluster-wide operation", dcl_endpoint(k),
+                 t - k->down_since_ms);
+    else
+        log_info(&k->d->log, "cluster", "joined the cluster as %s through etcd at %s (lease %016"
+                 PRIx64 ", %u s)", k->name, dcl_endpoint(k), (uint64_t)k->lease, k->ttl_s);
+    k->ever_up = 1;
+    k->up_since_ms = t;
+    send_state(k, 1);
+    for (size_t i = 0; i < k->n_sw; i++)
+        campaign(k, &k->sw[i]);
+}
+
+static int snapshot_kv(void *ctx, int type, const struct etcd_kv *kv)
+{
+    struct dom_cluster *k = ctx;
+    (void)type;
+    /* only shared keys and members are rebuilt from scratch; masters are
+     * compared below */
+    apply_kv(k, ETCD_EV_PUT, kv);
+    return 0;
+}
+
+static void snapshot_done(struct dom_cluster *k, void *ctx, int status, const char *json,
+                          size_t len)
+{
+    (void)ctx;
+    if (status < 0) return;
+    /* masters: forget holders, the read tells them again */
+    for (size_t i = 0; i < k->n_sw; i++)
+        k->sw[i].holder[0] = '\0', k->sw[i].holder_rev = 0;
+    for (size_t i = 0; i < k->n_members; i++)
+        free(k->members[i].value);
+    k->n_members = 0;
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    if (etcd_resp_range(status, json, len, &r, snapshot_kv, k, err, sizeof(err)) != 0)
+        return dcl_conn_fail(k, "reading the cluster's keys: %s", err);
+    /* shared keys the read did not bring back (still marked) were deleted
+     * while we were away */
+    for (size_t i = 0; i < k->n_shared;) {
+        if (k->shared[i].lease == -2) {
+            char key[DCL_KEY_MAX];
+            snprintf(key, sizeof(key), "%s", k->shared[i].key);
+            shared_set(k, key, NULL, 0, 0);
+        } else {
+            i++;
+        }
+    }
+    /* our masters: still ours? */
+    for (size_t i = 0; i < k->n_sw; i++) {
+        struct dcl_sw *s = &k->sw[i];
+        if (s->master && (strcmp(s->holder, k->name) || s->holder_rev != s->create_rev))
+            demote(k, s, s->holder[0] ? "another instance holds the master key now"
+                                      : "the master key is gone (our lease expired)");
+    }
+    k->watch_from = r.revision + 1;
+    char pfx[ETCD_KEY_MAX + 1];
+    int n = snprintf(pfx, sizeof(pfx), "%s/", k->prefix);
+    int bl = etcd_req_watch(body, sizeof(body), pfx, (size_t)n, k->watch_from);
+    if (bl < 0 || dcl_watch_start(k, body, (size_t)bl) != 0)
+        return dcl_conn_fail(k, "cannot start the watch");
+    went_up(k);
+}
+
+static void sync_snapshot(struct dom_cluster *k)
+{
+    /* mark: every shared key is "unseen" (lease -2) until the read puts it */
+    for (size_t i = 0; i < k->n_shared; i++)
+        k->shared[i].lease = -2;
+    char pfx[ETCD_KEY_MAX + 1];
+    int n = snprintf(pfx, sizeof(pfx), "%s/", k->prefix);
+    int bl = etcd_req_range(body, sizeof(body), pfx, (size_t)n, 1);
+    if (bl < 0 || dcl_request(k, "/v3/kv/range", body, (size_t)bl, snapshot_done, NULL) != 0)
+        dcl_conn_fail(k, "cannot read the cluster's keys");
+}
+
+static void write_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
+{
+    (void)ctx;
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    if (status < 0) {
+        k->writes_failed++;
+        return;
+    }
+    if (etcd_resp_plain(status, json, len, &r, err, sizeof(err)) != 0) {
+        k->writes_failed++;
+        log_warn(&k->d->log, "cluster", "write refused: %s", err);
+    }
+}
+
+struct put_ctx {
+    char key[ETCD_KEY_MAX + 1];
+    size_t klen;
+    char *value;
+    size_t len;
+};
+
+static void ttl_lease_done(struct dom_cluster *k, void *ctx, int status, const char *json,
+                           size_t len)
+{
+    struct put_ctx *p = ctx;
+    int64_t id = 0, ttl = 0;
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    if (status < 0 || etcd_resp_lease(status, json, len, &r, &id, &ttl, err, sizeof(err)) != 0) {
+        k->writes_failed++;
+        if (status >= 0) log_warn(&k->d->log, "cluster", "write: lease for its ttl: %s", err);
+    } else {
+        int bl = etcd_req_put(body, sizeof(body), p->key, p->klen, p->value, p->len, id);
+        if (bl < 0 || dcl_request(k, "/v3/kv/put", body, (size_t)bl, write_done, NULL) != 0)
+            k->writes_failed++;
+    }
+    free(p->value);
+    free(p);
+}
+
+/* One write to etcd (connected). */
+static void write_now(struct dom_cluster *k, int op, const char *appkey, const char *v, size_t len,
+                      uint32_t ttl)
+{
+    char key[ETCD_KEY_MAX + 1];
+    int n = key_of(k, key, sizeof(key), "shared", appkey);
+    if (n < 0) {
+        k->writes_failed++;
+        return;
+    }
+    k->writes++;
+    int bl;
+    if (op == MSG_CL_OP_DELETE) {
+        bl = etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
+        if (bl < 0 || dcl_request(k, "/v3/kv/deleterange", body, (size_t)bl, write_done, NULL))
+            k->writes_failed++;
+        return;
+    }
+    if (!ttl) {
+        bl = etcd_req_put(body, sizeof(body), key, (size_t)n, v, len, 0);
+        if (bl < 0 || dcl_request(k, "/v3/kv/put", body, (size_t)bl, write_done, NULL) != 0)
+            k->writes_failed++;
+        return;
+    }
+    /* its own lease, so etcd deletes it when the ttl is over (and every
+     * instance hears of it through its watch) */
+    struct put_ctx *p = calloc(1, sizeof(*p));
+    if (p) p->value = malloc(len ? len : 1);
+    if (!p || !p->value) {
+        if (p) free(p);
+        k->writes_failed++;
+        return;
+    }
+    memcpy(p->key, key, (size_t)n + 1);
+    p->klen = (size_t)n;
+    memcpy(p->value, v, len);
+    p->len = len;
+    bl = etcd_req_lease_grant(body, sizeof(body), ttl);
+    if (bl < 0 || dcl_request(k, "/v3/lease/grant", body, (size_t)bl, ttl_lease_done, p) != 0) {
+        k->writes_failed++;
+        free(p->value);
+        free(p);
+    }
+}
+
+static void replay_queued(struct dom_cluster *k)
+{
+    uint64_t t = now_ms(k);
+    size_t sent = 0, expired = 0;
+    for (size_t i = 0; i < k->n_queued; i++) {
+        struct dcl_write *w = &k->queued[i];
+        uint64_t gone = (t - w->at_ms) / 1000;
+        if (w->op == MSG_CL_OP_PUT && w->ttl && gone >= w->ttl) {
+            expired++;
+        } else {
+            write_now(k, w->op, w->key, w->value, w->len,
+                      w->ttl ? (uint32_t)(w->ttl - gone) : 0);
+            sent++;
+        }
+        free(w->value);
+    }
+    if (k->n_queued)
+        log_info(&k->d->log, "cluster", "%zu writes made while etcd was away sent (%zu expired "
+                 "meanwhile)", sent, expired);
+    k->n_queued = 0;
+}
+
+static void member_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len);
+
+static void register_member(struct dom_cluster *k)
+{
+    char key[ETCD_KEY_MAX + 1], val[128];
+    int n = key_of(k, key, sizeof(key), "members", k->name);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int vl = snprintf(val, sizeof(val), "token=%s since=%lld lease_ttl=%u", k->token,
+                      (long long)ts.tv_sec, k->ttl_s);
+    int bl = etcd_req_create(body, sizeof(body), key, (size_t)n, val, (size_t)vl, k->lease);
+    if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, member_done, NULL) != 0)
+        dcl_conn_fail(k, "cannot register this instance");
+}
+
+static void member_gone(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
+{
+    (void)ctx, (void)json, (void)len;
+    if (status >= 0) register_member(k);
+}
+
+static void member_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
+{
+    (void)ctx;
+    static struct etcd_kv kv;
+    memset(&kv, 0, sizeof(kv));
+    struct etcd_resp r;
+    int ok = 0;
+    char err[ETCD_ERR_MAX] = "";
+    if (status < 0) return;
+    if (etcd_resp_txn(status, json, len, &r, &ok, holder_kv, &kv, err, sizeof(err)) != 0)
+        return dcl_conn_fail(k, "registering this instance: %s", err);
+    if (!ok && kv.lease == k->lease) ok = 1; /* ours already (a re-sync) */
+    if (!ok) {
+        /* An earlier run of this instance whose lease has not expired, or
+         * another instance with the same name: say so, and take the name. */
+        char token[32] = "";
+        const char *t = memmem(kv.value, kv.value_len, "token=", 6);
+        if (t) sscanf(t + 6, "%16s", token);
+        log_warn(&k->d->log, "cluster", "the name %s is registered already (token %s, lease %016"
+                 PRIx64 "): an earlier run of this instance, or another instance with the same "
+                 "name; taking it over", k->name, token[0] ? token : "?", (uint64_t)kv.lease);
+        char key[ETCD_KEY_MAX + 1];
+        int n = key_of(k, key, sizeof(key), "members", k->name);
+        int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, kv.create_rev);
+        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, member_gone, NULL) != 0)
+            dcl_conn_fail(k, "cannot register this instance");
+        return;
+    }
+    replay_queued(k);
+    sync_snapshot(k);
+}
+
+static void grant_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
+{
+    uint64_t sent = (uint64_t)(uintptr_t)ctx;
+    int64_t id = 0, ttl = 0;
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    if (status < 0) return;
+    if (etcd_resp_lease(status, json, len, &r, &id, &ttl, err, sizeof(err)) != 0 || !id || ttl <= 0)
+        return dcl_conn_fail(k, "lease grant: %s", err[0] ? err : "no lease in the answer");
+    k->lease = id;
+    k->lease_deadline_ms = sent + (uint64_t)ttl * 1000;
+    register_member(k);
+}
+
+static void sync_lease(struct dom_cluster *k)
+{
+    int bl = etcd_req_lease_grant(body, sizeof(body), k->ttl_s);
+    void *sent = (void *)(uintptr_t)now_ms(k);
+    if (bl < 0 || dcl_request(k, "/v3/lease/grant", body, (size_t)bl, grant_done, sent) != 0)
+        dcl_conn_fail(k, "cannot ask for a lease");
+}
+
+/* Keepalive answer: a live lease moves the deadline on from when it was
+ * sent (etcd counts from when it received it, later: we stay on the safe
+ * side); TTL 0 means it expired: every master key went with it. */
+static void keepalive_done(struct dom_cluster *k, void *ctx, int status, const char *json,
+                           size_t len)
+{
+    uint64_t sent = (uint64_t)(uintptr_t)ctx;
+    int64_t id = 0, ttl = 0;
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    k->keepalive_busy = 0;
+    if (status < 0) return;
+    if (etcd_resp_lease(status, json, len, &r, &id, &ttl, err, sizeof(err)) != 0)
+        return dcl_conn_fail(k, "lease keepalive: %s", err);
+    k->keepalives++;
+    if (ttl > 0) {
+        k->lease_deadline_ms = sent + (uint64_t)ttl * 1000;
+        if (k->syncing) register_member(k);
+        return;
+    }
+    log_warn(&k->d->log, "cluster", "lease %016" PRIx64 " expired: its master keys are gone",
+             (uint64_t)k->lease);
+    lease_lost(k, "our lease expired");
+    if (k->syncing || k->up) {
+        k->up = 0;
+        k->syncing = 1;
+        sync_lease(k);
+    }
+}
+
+static void keepalive(struct dom_cluster *k)
+{
+    int bl = etcd_req_lease_id(body, sizeof(body), k->lease);
+    void *sent = (void *)(uintptr_t)now_ms(k);
+    if (bl < 0 || dcl_request(k, "/v3/lease/keepalive", body, (size_t)bl, keepalive_done, sent))
+        return;
+    k->keepalive_busy = 1;
+}
+
+static void renew(struct ev_loop *loop, uint64_t id, void *ctx)
+{
+    (void)loop, (void)id;
+    struct dom_cluster *k = ctx;
+    if (k->up && k->lease && !k->keepalive_busy) keepalive(k);
+}
+
+/* etcd's members, for `visorflowctl cluster`: read at each connection. */
+static int member_cb(void *ctx, const struct etcd_member *m)
+{
+    struct dom_cluster *k = ctx;
+    if (k->n_etcd_members < sizeof(k->etcd_members) / sizeof(k->etcd_members[0]))
+        k->etcd_members[k->n_etcd_members++] = *m;
+    return 0;
+}
+
+static void members_done(struct dom_cluster *k, void *ctx, int status, const char *json,
+                         size_t len)
+{
+    (void)ctx;
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    if (status < 0) return;
+    k->n_etcd_members = 0;
+    if (etcd_resp_members(status, json, len, &r, member_cb, k, err, sizeof(err)) != 0)
+        log_warn(&k->d->log, "cluster", "member list: %s", err);
+}
+
+void dcl_connected(struct dom_cluster *k)
+{
+    k->syncing = 1;
+    dcl_request(k, "/v3/cluster/member/list", "{}", 2, members_done, NULL);
+    if (k->lease)
+        keepalive(k); /* still alive after a short outage? then keep it */
+    else
+        sync_lease(k);
+}
+
+void dcl_lost(struct dom_cluster *k, const char *why)
+{
+    int was_up = k->up;
+    k->up = 0;
+    k->syncing = 0;
+    k->keepalive_busy = 0;
+    for (size_t i = 0; i < k->n_sw; i++)
+        k->sw[i].busy = 0;
+    if (!was_up && k->ever_up) return; /* said already */
+    if (!was_up) {
+        log_warn(&k->d->log, "cluster", "etcd not reachable yet (%s); retrying", why);
+        return;
+    }
+    size_t masters = 0;
+    for (size_t i = 0; i < k->n_sw; i++)
+        masters += k->sw[i].master;
+    k->down_since_ms = now_ms(k);
+    k->reconnects++;
+    log_warn(&k->d->log, "cluster",
+             "etcd unreachable (%s): local-only operation: this instance keeps the %zu switches "
+             "it is master of (a switch that another instance takes over refuses us), its "
+             "blocks and monitor rules stay, app writes are queued; retrying the endpoints",
+             why, masters);
+    send_state(k, 0);
+}
+
+/* ---- what comes from the core --------------------------------------------------------------------- */
+
+static void queue_write(struct dom_cluster *k, const struct msg_cl_kv *m)
+{
+    size_t i;
+    for (i = 0; i < k->n_queued && strcmp(k->queued[i].key, m->key); i++) {
+    }
+    if (i == k->n_queued) {
+        if (k->n_queued == DCL_MAX_QUEUED) {
+            k->writes_dropped++;
+            log_warn(&k->d->log, "cluster", "write of '%s' dropped: %d writes wait for etcd already",
+                     m->key, DCL_MAX_QUEUED);
+            return;
+        }
+        k->n_queued++;
+    } else {
+        free(k->queued[i].value);
+    }
+    struct dcl_write *w = &k->queued[i];
+    w->op = m->op;
+    snprintf(w->key, sizeof(w->key), "%s", m->key);
+    w->value = malloc(m->value_len ? m->value_len : 1);
+    if (w->value && m->value_len) memcpy(w->value, m->value, m->value_len);
+    w->len = w->value ? m->value_len : 0;
+    w->ttl = m->ttl;
+    w->at_ms = now_ms(k);
+}
+
+static int h_write(struct dom_cluster *k, const struct msg_cl_kv *m)
+{
+    /* The writer's own instance sees the change at once, etcd or not; the
+     * same value coming back through the watch is no change. */
+    shared_set(k, m->key, m->op == MSG_CL_OP_PUT ? m->value : NULL,
+               m->op == MSG_CL_OP_PUT ? m->value_len : 0, 0);
+    if (k->up)
+        write_now(k, m->op, m->key, m->value, m->value_len, m->ttl);
+    else
+        queue_write(k, m);
+    return MSG_OK;
+}
+
+static int h_switch(struct dom_cluster *k, const struct msg_cl_switch *m)
+{
+    struct dcl_sw *s = sw_find(k, m->dpid, m->state == MSG_CLS_UP);
+    if (!s) return MSG_OK;
+    if (m->state == MSG_CLS_UP) {
+        s->connected = 1;
+        if (s->master) /* the of domain restarted: tell it again */
+            send_role(k, s, 1, 1);
+        else
+            campaign(k, s);
+    } else if (m->state == MSG_CLS_GONE) {
+        s->connected = 0;
+        if (s->master) resign(k, s);
+    } else {
+        refused(k, s);
+    }
+    return MSG_OK;
+}
+
+/* ---- the domain's entry points (dom_main.c) ------------------------------------------------------- */
+
+int dom_cluster_start(struct dom *d)
+{
+    struct dom_cluster *k = calloc(1, sizeof(*k));
+    if (!k) return -1;
+    k->d = d;
+    k->sw = calloc(DCL_MAX_SWITCHES, sizeof(*k->sw));
+    k->shared = calloc(DCL_MAX_SHARED, sizeof(*k->shared));
+    k->members = calloc(DCL_MAX_MEMBERS, sizeof(*k->members));
+    k->queued = calloc(DCL_MAX_QUEUED, sizeof(*k->queued));
+    if (!k->sw || !k->shared || !k->members || !k->queued || dcl_conn_init(k) != 0) return -1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)k ^
+                 (uint64_t)ts.tv_sec << 32;
+    snprintf(k->token, sizeof(k->token), "%016" PRIx64, x);
+    d->cluster = k;
+    return 0;
+}
+
+int dom_cluster_tls(struct dom *d, struct msg_tls_config *m, struct msg_r *r)
+{
+    struct dom_cluster *k = d->cluster;
+    if (k->tls) return msg_r_fail(r, "a second TLS_CONFIG");
+    struct tls_settings s = {.key = m->key,
+                             .cert = m->cert,
+                             .ca = m->ca,
+                             .key_len = m->key_len,
+                             .cert_len = m->cert_len,
+                             .ca_len = m->ca_len,
+                             .min_version = m->min_version,
+                             .ciphers = m->ciphers,
+                             .ciphersuites = m->ciphersuites};
+    char err[TLS_ERR_MAX];
+    k->tls = tls_ctx_new(&s, TLS_CLIENT, NULL, err, sizeof(err));
+    tls_scrub((void *)r->p, r->len);
+    if (!k->tls) dom_fatal(d, "TLS: %s (the core accepted the same settings)", err);
+    return MSG_OK;
+}
+
+static int number(const char *key, const char *v, unsigned long lo, unsigned long hi,
+                  unsigned long *out, struct msg_r *r)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || n < lo || n > hi)
+        return msg_r_fail(r, "%s: '%.32s' not a number in %lu..%lu", key, v, lo, hi);
+    *out = n;
+    return MSG_OK;
+}
+
+int dom_cluster_configure(struct dom *d, struct msg_r *r)
+{
+    struct dom_cluster *k = d->cluster;
+    if (k->n_ep) return msg_r_fail(r, "a second configuration for the cluster domain");
+    unsigned long v;
+    for (size_t i = 0; i < d->ncfg; i++) {
+        const char *key = d->cfg[i].key, *val = d->cfg[i].value;
+        if (!strcmp(key, "log_level")) continue;
+        if (!strcmp(key, "cluster.name")) {
+            if (!val[0] || strlen(val) > DCL_NAME_MAX) return msg_r_fail(r, "cluster.name");
+            snprintf(k->name, sizeof(k->name), "%s", val);
+        } else if (!strcmp(key, "cluster.prefix")) {
+            if (val[0] != '/' || strlen(val) > 48) return msg_r_fail(r, "cluster.prefix");
+            snprintf(k->prefix, sizeof(k->prefix), "%s", val);
+        } else if (!strcmp(key, "cluster.endpoint")) {
+            char why[160];
+            if (k->n_ep == DCL_MAX_EP) return msg_r_fail(r, "more than %d endpoints", DCL_MAX_EP);
+            if (brk_addr_parse(val, &k->ep[k->n_ep], why, sizeof(why)) != 0)
+                return msg_r_fail(r, "cluster.endpoint '%.64s': %s", val, why);
+            snprintf(k->ep_text[k->n_ep++], sizeof(k->ep_text[0]), "%s", val);
+        } else if (!strcmp(key, "cluster.tls")) {
+            k->tls_wanted = !strcmp(val, "1");
+        } else if (!strcmp(key, "cluster.lease_ttl")) {
+            if (number(key, val, 2, 3600, &v, r) != MSG_OK) return MSG_FATAL;
+            k->ttl_s = (uint32_t)v;
+        } else if (!strcmp(key, "cluster.timeout_ms")) {
+            if (number(key, val, 100, 60000, &v, r) != MSG_OK) return MSG_FATAL;
+            k->timeout_ms = (uint32_t)v;
+        } else {
+            return msg_r_fail(r, "CONFIG key '%.40s' unknown to a domain of kind cluster", key);
+        }
+    }
+    if (!k->name[0] || !k->prefix[0] || !k->n_ep || !k->ttl_s || !k->timeout_ms)
+        return msg_r_fail(r, "cluster configuration incomplete");
+    if (k->tls_wanted && !k->tls) return msg_r_fail(r, "https endpoints without a TLS_CONFIG");
+    /* renewals three times per ttl: two may be lost before the lease is */
+    ev_timer_add(d->loop, k->ttl_s * 1000 / 3, k->ttl_s * 1000 / 3, renew, k);
+    log_info(&d->log, "cluster", "instance %s, %zu etcd endpoint%s%s, lease %u s, prefix %s",
+             k->name, k->n_ep, k->n_ep == 1 ? "" : "s", k->tls ? " over TLS" : "", k->ttl_s,
+             k->prefix);
+    dcl_conn_start(k);
+    return MSG_OK;
+}
+
+int dom_cluster_switch(struct dom *d, const struct msg_cl_switch *m)
+{
+    return h_switch(d->cluster, m);
+}
+
+int dom_cluster_write(struct dom *d, const struct msg_cl_kv *m)
+{
+    return h_write(d->cluster, m);
+}
+
+void dom_cluster_stop(struct dom *d)
+{
+    struct dom_cluster *k = d->cluster;
+    if (!k) return;
+    dcl_conn_stop(k);
+    tls_ctx_free(k->tls);
+}
