@@ -2,7 +2,10 @@
 --
 -- switch_up:  the switch's flow table is cleared (DELETE of every flow) and
 --             nothing is installed: with fail_mode secure an unmatched packet
---             is a PACKET_IN, which is how this app sees traffic.
+--             is a PACKET_IN, which is how this app sees traffic. Not on a
+--             takeover (info.takeover: another controller of the cluster was
+--             master): the switch kept its flows across the failover, and
+--             they stay; only the MAC table starts empty and refills.
 -- packet_in:  the source MAC is learned on the input port; if the destination
 --             is known, an exact flow for this packet (pkt.match: every field
 --             Open vSwitch extracts, in_port included) is installed towards
@@ -55,8 +58,9 @@ local function flood(sw, pkt)
 end
 
 return {
-    switch_up = function(sw)
+    switch_up = function(sw, info)
         tables[sw.dpid] = { macs = {}, n = 0 }
+        if info and info.takeover then return end -- keep the flows of the old master
         vf.flow_mod(sw, { command = "delete" }) -- no match: every flow
     end,
 

@@ -135,6 +135,11 @@ static int build_event(lua_State *L)
     const struct event *e = lua_touserdata(L, 1);
     lof_push_switch(L, e->sw);
     switch (e->hid) {
+    case LOF_H_SWITCH_UP: /* info: {takeover = bool} (ofc_role.c) */
+        lua_createtable(L, 0, 1);
+        lua_pushboolean(L, ofc_switch_takeover(e->sw));
+        lua_setfield(L, -2, "takeover");
+        break;
     case LOF_H_PACKET_IN:
         lof_push_packet_in(L, &e->m->u.packet_in);
         break;
@@ -166,7 +171,7 @@ static int build_and_call(lua_State *L)
     e->built = true;
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->href);
     lua_insert(L, 2);            /* e, handler, sw, arg */
-    lua_settop(L, 2 + e->nargs); /* (no arg for switch_up/down) */
+    lua_settop(L, 2 + e->nargs); /* (no arg for switch_down) */
     lua_call(L, e->nargs, 1);
     return 1;
 }
@@ -188,7 +193,8 @@ static void dispatch(struct lof *l, int hid, struct ofc_switch *sw, const struct
     lua_State *L = st->L;
     /* Connection events go to every app, whatever the earlier ones return:
      * an app that missed switch_down would keep state for a dead switch. */
-    int nargs = hid == LOF_H_SWITCH_UP || hid == LOF_H_SWITCH_DOWN ? 1 : 2;
+    bool conn_event = hid == LOF_H_SWITCH_UP || hid == LOF_H_SWITCH_DOWN;
+    int nargs = hid == LOF_H_SWITCH_DOWN ? 1 : 2;
     struct event e = {hid, sw, m, nargs, st->apps[i].href[hid], false};
     size_t j = i + 1;
     while (j < st->n_apps && st->apps[j].href[hid] == LUA_NOREF)
@@ -223,7 +229,7 @@ static void dispatch(struct lof *l, int hid, struct ofc_switch *sw, const struct
         if (lof_call(st, a, nargs, 1, lof_handler_names[hid], NULL, 0) != 0) continue;
         int stop = lua_isboolean(L, -1) && lua_toboolean(L, -1);
         lua_pop(L, 1);
-        if (stop && nargs == 2) break;
+        if (stop && !conn_event) break;
     }
     lof_event_done(st);
     lua_settop(L, base - 2);

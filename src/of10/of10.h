@@ -382,6 +382,33 @@ const char *of10_type_name(uint8_t type);
 const char *of10_stats_type_name(uint16_t type);
 const char *of10_action_type_name(uint16_t type);
 
+/* ---- Nicira role extension (of10_nx.c) --------------------------------- */
+
+/* NXT_ROLE_REQUEST / NXT_ROLE_REPLY: an OFPT_VENDOR message with vendor
+ * NX_VENDOR_ID and the 8-byte body {be32 subtype, be32 role}. A master
+ * request makes the connection master and the switch demotes the previous
+ * master to slave in the same step; a slave gets no PACKET_IN/FLOW_REMOVED
+ * and its FLOW_MOD/PACKET_OUT are refused (Open vSwitch 3.1, OpenFlow 1.0:
+ * OFPT_ERROR OFPET_BAD_REQUEST/OFPBRC_EPERM, OF10_E_REQ_EPERM). */
+#define NX_VENDOR_ID     0x00002320u
+#define NXT_ROLE_REQUEST 10u
+#define NXT_ROLE_REPLY   11u
+#define NX_ROLE_OTHER    0u /* "equal": full access, all async messages */
+#define NX_ROLE_MASTER   1u
+#define NX_ROLE_SLAVE    2u
+
+/* Fill m as a role message whose body is written into body (which must live
+ * as long as m is used). */
+void of10_nx_role_msg(struct of10_msg *m, uint8_t body[8], uint32_t subtype, uint32_t role);
+void of10_nx_role_request(struct of10_msg *m, uint8_t body[8], uint32_t role);
+/* 0: a role message (subtype NXT_ROLE_REQUEST or _REPLY, role 0..2 stored);
+ * 1: not one (another message, vendor or Nicira subtype); -1: a role message
+ * that is malformed (body not exactly 8 bytes, or role above 2). The outputs
+ * are written only on 0; either may be NULL. */
+int of10_nx_role_parse(const struct of10_msg *m, uint32_t *subtype, uint32_t *role);
+/* "other", "master", "slave", "invalid". */
+const char *of10_nx_role_name(uint32_t role);
+
 /* ---- printer (of10_print.c) -------------------------------------------- */
 
 /* One line, close to ovs-ofctl's text, e.g.

@@ -30,6 +30,7 @@ struct ofc_config {
     uint32_t max_msgs_per_read;    /* fairness: messages handled per readable event (64) */
     size_t max_multipart_bytes;    /* bound on one assembled multipart reply (32 MiB) */
     int listen_backlog;            /* listen(2) backlog (4096) */
+    int roles;                     /* 1: master/slave roles mode (ofc_role.c); 0: off */
 };
 /* Zero fields of cfg take the defaults above. */
 void ofc_config_defaults(struct ofc_config *cfg);
@@ -123,6 +124,39 @@ size_t ofc_switch_count(const struct ofc *c); /* switches that completed the han
 void ofc_switch_close(struct ofc_switch *sw, const char *why);
 void ofc_switch_set_udata(struct ofc_switch *sw, void *p);
 void *ofc_switch_udata(const struct ofc_switch *sw);
+
+/* ---- master/slave roles (ofc_role.c) ----------------------------------------
+ * With cfg.roles = 1 several controllers share each switch through the Nicira
+ * role extension, and the layer above decides which one is master. Every
+ * connection starts as slave: after FEATURES_REPLY + SET_CONFIG the engine
+ * sends ROLE_REQUEST(slave) and calls conn(ctx, dpid, 1) instead of
+ * switch_up. A slave (or a switch whose promotion is pending) is invisible:
+ * ofc_switch_find, ofc_foreach_switch and ofc_switch_count do not see it and
+ * none of the handlers runs for it (echo and liveness go on). It becomes
+ * visible, with switch_up, when the switch answers ofc_role_set's master
+ * request with ROLE_REPLY(master). When the connection ends: switch_down
+ * first if it was visible, then conn(ctx, dpid, 0). When the switch refuses
+ * one of our messages as from a slave (OFPBRC_EPERM) while we were master,
+ * another controller took it over: the engine demotes it locally
+ * (switch_down, invisible) and calls lost(); it never asks to be master
+ * again by itself. */
+typedef void ofc_conn_fn(void *ctx, uint64_t dpid, int up);
+typedef void ofc_lost_fn(void *ctx, uint64_t dpid, const char *why);
+void ofc_set_role_hooks(struct ofc *c, ofc_conn_fn *conn, ofc_lost_fn *lost, void *ctx);
+/* master 1: ROLE_REQUEST(master); switch_up follows the matching reply (with
+ * ofc_switch_takeover = takeover). master 0: switch_down (from the event loop,
+ * after this call, if the switch was visible), invisible at once,
+ * ROLE_REQUEST(slave). Idempotent: asking for the role already held or
+ * pending sends nothing. -1 when roles mode is off or no connected switch has
+ * this dpid (call again on conn(dpid, 1)); 0 otherwise. */
+int ofc_role_set(struct ofc *c, uint64_t dpid, int master, int takeover);
+/* The takeover flag of the promotion that made sw visible (1: another
+ * controller was master before, the flow table is worth keeping); 0 outside
+ * roles mode. */
+int ofc_switch_takeover(const struct ofc_switch *sw);
+/* -1 no connected switch with this dpid, 0 slave or promotion pending,
+ * 1 master (visible). Outside roles mode: 1 for a connected switch. */
+int ofc_role_of(struct ofc *c, uint64_t dpid);
 
 struct ofc_counters {
     uint64_t accepted, handshakes, disconnects;

@@ -42,8 +42,13 @@ static void ofc_sw_free(struct ofc_switch *sw);
 static void ofc_settle(struct ofc *c)
 {
     c->depth++;
-    while (c->pending) {
+    /* switch_down handlers may close or demote more switches: loop */
+    while (c->pending || c->n_demote_owed) {
         struct ofc_switch *sw = c->pending;
+        if (!sw) {
+            ofc_role_settle(c);
+            continue;
+        }
         c->pending = sw->pend_next;
         sw->pend_next = NULL;
         ofc_sw_finish(sw);
@@ -178,7 +183,9 @@ void ofc_dpid_del(struct ofc *c, struct ofc_switch *sw)
     }
 }
 
-struct ofc_switch *ofc_switch_find(struct ofc *c, uint64_t dpid)
+/* The table holds every connected switch; in roles mode slaves too, which
+ * the public lookup does not show. */
+struct ofc_switch *ofc_dpid_find(struct ofc *c, uint64_t dpid)
 {
     if (!c->dpid_cap) return NULL;
     struct ofc_switch *sw = c->dpid_tab[ofc_dpid_slot(dpid, c->dpid_cap)];
@@ -187,10 +194,16 @@ struct ofc_switch *ofc_switch_find(struct ofc *c, uint64_t dpid)
     return NULL;
 }
 
+struct ofc_switch *ofc_switch_find(struct ofc *c, uint64_t dpid)
+{
+    struct ofc_switch *sw = ofc_dpid_find(c, dpid);
+    return sw && sw->shown ? sw : NULL;
+}
+
 struct ofc_switch *ofc_pending_find(struct ofc *c, uint64_t dpid)
 {
     for (struct ofc_switch *sw = c->pending; sw; sw = sw->pend_next)
-        if (!sw->finished && sw->was_up && sw->dpid == dpid) return sw;
+        if (!sw->finished && (sw->was_up || sw->conn_told) && sw->dpid == dpid) return sw;
     return NULL;
 }
 
@@ -273,7 +286,7 @@ void ofc_sw_close(struct ofc_switch *sw, const char *why, bool linger)
         if (!linger && sw->state == OFC_ST_LINGER) ofc_sw_dead(sw);
         return;
     }
-    if (sw->was_up)
+    if (sw->hs_done)
         log_info(c->log, OFC_MOD, "switch %016llx (%s) disconnected: %s",
                  (unsigned long long)sw->dpid, sw->peer, why);
     else if (sw->state == OFC_ST_TLS) /* a refused peer is worth a warning */
@@ -282,8 +295,9 @@ void ofc_sw_close(struct ofc_switch *sw, const char *why, bool linger)
     else
         log_info(c->log, OFC_MOD, "connection from %s closed during the handshake: %s", sw->peer,
                  why);
-    if (sw->state == OFC_ST_UP) {
-        ofc_dpid_del(c, sw);
+    if (sw->state == OFC_ST_UP) ofc_dpid_del(c, sw);
+    if (sw->shown) {
+        sw->shown = false;
         c->n_up--;
     }
     c->cnt.disconnects++;
@@ -327,7 +341,13 @@ void ofc_sw_finish(struct ofc_switch *sw)
     if (sw->finished) return;
     sw->finished = true;
     ofc_req_fail_all(sw);
+    if (sw->demote_owed) {
+        sw->demote_owed = false;
+        c->n_demote_owed--;
+    }
     if (sw->was_up && c->h.switch_down) c->h.switch_down(c->ctx, sw);
+    sw->was_up = false;
+    ofc_role_finish(sw);
     if (sw->state == OFC_ST_DEAD) {
         sw->zombie_next = c->zombies;
         c->zombies = sw;
@@ -405,7 +425,7 @@ uint64_t ofc_switch_dpid(const struct ofc_switch *sw)
 
 const struct of10_features *ofc_switch_features(const struct ofc_switch *sw)
 {
-    return sw->was_up ? &sw->features : NULL;
+    return sw->hs_done ? &sw->features : NULL;
 }
 
 const char *ofc_switch_peer(const struct ofc_switch *sw)
@@ -430,7 +450,7 @@ void ofc_foreach_switch(struct ofc *c, void (*fn)(struct ofc_switch *sw, void *a
     struct ofc_switch *sw, *next;
     for (sw = c->all; sw; sw = next) {
         next = sw->next;
-        if (sw->state == OFC_ST_UP) fn(sw, arg);
+        if (sw->state == OFC_ST_UP && sw->shown) fn(sw, arg);
     }
 }
 

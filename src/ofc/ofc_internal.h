@@ -76,6 +76,16 @@ struct ofc_switch {
     bool probe_out; /* our ECHO_REQUEST is unanswered */
     bool rx_more;   /* the input filled up while the transport held more */
     bool ended;     /* the transport's end (close_notify) is queued */
+    bool hs_done;   /* FEATURES_REPLY arrived: the switch is connected */
+    bool shown;     /* visible to the layer above: find/foreach/count, handlers */
+    /* roles mode (ofc_role.c) */
+    bool conn_told;   /* conn(dpid, 1) was called: conn(dpid, 0) is owed */
+    bool demote_owed; /* demoted by ofc_role_set: switch_down owed from settle */
+    bool takeover;    /* of the promotion that made it visible */
+    bool want_takeover;
+    uint8_t role;       /* enum ofc_role */
+    uint32_t role_xid;  /* xid of our last ROLE_REQUEST still unanswered, or 0 */
+    uint32_t role_sent; /* the role it asked for (NX_ROLE_*) */
     char peer[OFC_PEER_MAX];
 
     const struct ofc_xport *xp; /* how its bytes move */
@@ -140,7 +150,13 @@ struct ofc {
     struct ofc_counters cnt;
     ofc_close_fn *close_hook;
     void *close_ctx;
+    ofc_conn_fn *conn_hook; /* roles mode */
+    ofc_lost_fn *lost_hook;
+    void *role_ctx;
+    size_t n_demote_owed; /* switches with demote_owed set */
 };
+
+enum ofc_role { OFC_ROLE_SLAVE, OFC_ROLE_PENDING, OFC_ROLE_MASTER };
 
 /* ---- ofc_engine.c ---- */
 void ofc_enter(struct ofc *c);
@@ -169,6 +185,21 @@ static inline bool ofc_sw_alive(const struct ofc_switch *sw)
 {
     return sw->state <= OFC_ST_UP;
 }
+
+/* Any connected (handshake done, not closed) switch with this dpid, visible
+ * or not. */
+struct ofc_switch *ofc_dpid_find(struct ofc *c, uint64_t dpid);
+
+/* ---- ofc_role.c ---- */
+/* Handshake done in roles mode: ROLE_REQUEST(slave), conn(dpid, 1). */
+void ofc_role_connected(struct ofc_switch *sw);
+/* A message from a connected switch in roles mode: role replies and
+ * refusals. true: consumed. May demote the switch (shown becomes false). */
+bool ofc_role_input(struct ofc_switch *sw, const struct of10_msg *m);
+/* From the settle step: the switch_down of every demote_owed switch. */
+void ofc_role_settle(struct ofc *c);
+/* From ofc_sw_finish, after switch_down: conn(dpid, 0) if owed. */
+void ofc_role_finish(struct ofc_switch *sw);
 
 /* ---- ofc_listen.c ---- */
 void ofc_listeners_free(struct ofc *c);

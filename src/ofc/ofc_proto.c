@@ -225,7 +225,7 @@ static void on_features(struct ofc_switch *sw, const struct of10_msg *m)
      * likely a half-dead TCP connection the switch already gave up). Its
      * switch_down comes before our switch_up. */
     struct ofc_switch *old;
-    while ((old = ofc_switch_find(c, sw->dpid)) || (old = ofc_pending_find(c, sw->dpid))) {
+    while ((old = ofc_dpid_find(c, sw->dpid)) || (old = ofc_pending_find(c, sw->dpid))) {
         if (ofc_sw_alive(old)) {
             log_info(c->log, OFC_MOD, "switch %016llx reconnected from %s: replacing %s",
                      (unsigned long long)sw->dpid, sw->peer, old->peer);
@@ -235,15 +235,20 @@ static void on_features(struct ofc_switch *sw, const struct of10_msg *m)
         if (!ofc_sw_alive(sw)) return; /* a switch_down handler closed us */
     }
     sw->state = OFC_ST_UP;
-    sw->was_up = true;
+    sw->hs_done = true;
     sw->up_ms = ev_now_ms(c->loop);
-    c->n_up++;
     c->cnt.handshakes++;
     ofc_dpid_add(c, sw);
     live_arm(sw);
-    log_info(c->log, OFC_MOD, "switch %016llx up from %s: %zu ports, %u buffers, %u tables",
-             (unsigned long long)sw->dpid, sw->peer, sw->features.n_ports, sw->features.n_buffers,
-             sw->features.n_tables);
+    log_info(c->log, OFC_MOD, "switch %016llx %s from %s: %zu ports, %u buffers, %u tables",
+             (unsigned long long)sw->dpid, c->cfg.roles ? "connected (slave)" : "up", sw->peer,
+             sw->features.n_ports, sw->features.n_buffers, sw->features.n_tables);
+    if (c->cfg.roles) {
+        ofc_role_connected(sw); /* switch_up waits for a promotion */
+        return;
+    }
+    sw->was_up = sw->shown = true;
+    c->n_up++;
     if (c->h.switch_up) c->h.switch_up(c->ctx, sw);
 }
 
@@ -312,6 +317,18 @@ static void on_up_msg(struct ofc_switch *sw, struct of10_msg *m, const uint8_t *
 {
     struct ofc *c = sw->c;
     const struct ofc_handlers *h = &c->h;
+    if (c->cfg.roles) {
+        if (ofc_role_input(sw, m)) return;
+        if (!sw->shown) { /* slave: the engine keeps its books, the apps hear nothing */
+            if (m->type == OFPT10_PORT_STATUS) ports_apply(sw, &m->u.port_status);
+            if (m->type == OFPT10_FEATURES_REPLY && m->u.features.datapath_id == sw->dpid)
+                ports_from_features(sw, &m->u.features);
+            if (ofc_sw_alive(sw) && !ofc_req_route(sw, m, p, len))
+                log_debug(c->log, OFC_MOD, "switch %016llx (slave): %s not passed on",
+                          (unsigned long long)sw->dpid, of10_type_name(m->type));
+            return;
+        }
+    }
     switch (m->type) {
     case OFPT10_PACKET_IN:
         sw->cnt.packet_ins++;

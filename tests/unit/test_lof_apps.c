@@ -132,6 +132,29 @@ static void test_l2_learning(void **state)
     assert_int_equal(st.handler_errors, 0);
 }
 
+/* A takeover in roles mode (switch_up's info.takeover): the flows the old
+ * master installed stay; a fresh connect still clears the table. */
+static void test_l2_learning_takeover(void **state)
+{
+    (void)state;
+    struct lof_app_src a = app("l2_learning", NULL, 0);
+    load_apps(&a, 1);
+    lf_next_takeover = true;
+    struct ofc_switch *sw = lf_switch_up(T, 1, 3);
+    lf_next_takeover = false;
+    assert_int_equal(lf_count(OFPT10_FLOW_MOD), 0);
+    /* it still learns and forwards */
+    uint8_t f[128];
+    size_t len = frame(f, H1, H2, 0x0a000001, 0x0a000002, 6, 80);
+    lf_packet_in(T, sw, 1, f, len, OFP10_NO_BUFFER);
+    assert_int_equal(lf_count(OFPT10_PACKET_OUT), 1);
+    lf_switch_down(T, sw);
+    lf_clear_sent();
+    lf_switch_up(T, 1, 3); /* the same switch, a fresh connect */
+    assert_int_equal(lf_count(OFPT10_FLOW_MOD), 1);
+    assert_int_equal(lf_decode(lf_nth(OFPT10_FLOW_MOD, 0))->u.flow_mod.command, OFPFC10_DELETE);
+}
+
 static void test_hub(void **state)
 {
     (void)state;
@@ -397,6 +420,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_l2_learning, lt_setup, lt_teardown),
+        cmocka_unit_test_setup_teardown(test_l2_learning_takeover, lt_setup, lt_teardown),
         cmocka_unit_test_setup_teardown(test_hub, lt_setup, lt_teardown),
         cmocka_unit_test_setup_teardown(test_firewall_in_front_of_l2, lt_setup, lt_teardown),
         cmocka_unit_test_setup_teardown(test_firewall_bad_rules, lt_setup, lt_teardown),

@@ -57,6 +57,7 @@ struct ofc_switch {
     struct of10_features f;
     struct of10_phy_port ports[8];
     char peer[32];
+    bool takeover; /* what ofc_switch_takeover answers */
 };
 
 struct ofc {
@@ -71,6 +72,8 @@ struct ofc {
 };
 
 static struct ofc lf_engine;
+/* The takeover flag the next lf_switch_up gives its switch (roles mode). */
+static bool lf_next_takeover;
 
 /* ---- the fake engine: what lof calls --------------------------------------- */
 
@@ -142,6 +145,11 @@ void ofc_foreach_switch(struct ofc *c, void (*fn)(struct ofc_switch *sw, void *a
 {
     for (int i = 0; i < LF_MAX_SW; i++)
         if (c->sw[i].up) fn(&c->sw[i], arg);
+}
+
+int ofc_switch_takeover(const struct ofc_switch *sw)
+{
+    return sw->takeover;
 }
 
 size_t ofc_switch_count(const struct ofc *c)
@@ -291,6 +299,7 @@ LF_API struct ofc_switch *lf_switch_up(struct lt *t, uint64_t dpid, int nports)
         sw->c = &lf_engine;
         sw->dpid = dpid;
         sw->up = true;
+        sw->takeover = lf_next_takeover;
         snprintf(sw->peer, sizeof sw->peer, "fake:%d", i);
         sw->f.datapath_id = dpid;
         sw->f.n_buffers = 256;

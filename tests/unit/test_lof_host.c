@@ -39,6 +39,27 @@ static void test_chain_order_and_stop(void **state)
     lt_want_records("a/t: a up\nb/t: b up\na/t: a 80\nb/t: b 80\nc/t: c 80\na/t: a 22\n");
 }
 
+/* switch_up's second argument: {takeover = bool}, to every app. */
+static void test_switch_up_info(void **state)
+{
+    (void)state;
+    const char *a = "return { switch_up = function(sw, info) vf.record('t', type(info) .. ' ' ..\n"
+                    "  tostring(info.takeover)) return true end }\n";
+    const char *b = "return { switch_up = function(sw, info) vf.record('t', sw.dpid .. ' ' ..\n"
+                    "  tostring(info.takeover)) end }\n";
+    struct lof_app_src apps[] = {{"a", "a.lua", a, strlen(a), NULL, 0},
+                                 {"b", "b.lua", b, strlen(b), NULL, 0}};
+    char err[256];
+    assert_int_equal(lt_load_list(T, apps, 2, err, sizeof err), 0);
+    lf_switch_up(T, 1, 1);
+    lf_next_takeover = true;
+    lf_switch_up(T, 2, 1);
+    lf_next_takeover = false;
+    /* every app gets it, whatever an earlier one returns */
+    lt_want_records("a/t: table false\nb/t: 00:00:00:00:00:00:00:01 false\n"
+                    "a/t: table true\nb/t: 00:00:00:00:00:00:00:02 true\n");
+}
+
 static void test_environments_are_separate(void **state)
 {
     (void)state;
@@ -234,6 +255,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_chain_order_and_stop, lt_setup_small_budget,
                                         lt_teardown),
+        cmocka_unit_test_setup_teardown(test_switch_up_info, lt_setup_small_budget, lt_teardown),
         cmocka_unit_test_setup_teardown(test_environments_are_separate, lt_setup_small_budget,
                                         lt_teardown),
         cmocka_unit_test_setup_teardown(test_runaway_handler_is_cut_off, lt_setup_small_budget,
