@@ -57,6 +57,12 @@
 -- pin_priority (just above the table miss, so flows already installed keep
 -- working) for pin_block seconds.
 --
+-- Cluster (docs/portscan.md, "Cluster"): with cluster.enabled(), every block
+-- is published (portscan/block/MAC, with etcd's TTL) and other instances'
+-- blocks are applied here as {dl_src} drop flows on every switch plus a
+-- monitor rule against the address; notes for victims are published
+-- (portscan/notify/IP) and sent by the instance whose monitor has the guest.
+--
 -- Functions for the host: unblock(who) with who "all", an IPv4 address, a
 -- MAC or "DPID PORT MAC", returns how many blocks ended;
 -- blocked() the blocks as a list; status() the sizes of every table.
@@ -87,6 +93,8 @@
 --   sweep = 0.25                 seconds between timeout sweeps
 --   exempt = ADDR                repeated: MAC or IPv4 never counted (routers)
 --   stream = portscan            record stream (blocks, unblocks, limits)
+--   cluster = true               share blocks and notes with the other instances
+--                                when the host has a cluster (cluster.enabled())
 
 local cfg = vf.configure {
     theta0 = 0.8, theta1 = 0.2, pd = 0.99, pf = 0.002, halflife = 3600,
@@ -98,7 +106,7 @@ local cfg = vf.configure {
     pin_rate = 1000, pin_burst = 2000, pin_block = 2, pin_priority = 1,
     max_senders = 4096, max_contacts = 16384, max_pending = 8192, max_conns = 16384,
     max_fanout = 8192, max_victims = 1024, max_macs = 4096, max_blocks = 1024,
-    sweep = 0.25, exempt = {}, stream = "portscan",
+    sweep = 0.25, exempt = {}, stream = "portscan", cluster = true,
 }
 
 local function need(ok, fmt, ...)
@@ -346,19 +354,16 @@ local function address_of(s)
     return s.ips[1]
 end
 
--- Tell the attacked guest, through the hypercall channel, when the host
--- offers one (`guest`) and the host is a monitored guest. True if told.
--- The text is at most 64 printable bytes (the note's own field).
-local function notify_victim(ip, s)
-    if type(guest) ~= "table" or type(guest.notify) ~= "function" then return false end
+-- The monitor port of the guest with address ip, as ARP placed it, or nil.
+local function victim_port(ip)
     local h = cget(hosts, ip)
     local sw = h and vf.switch(h.dpid)
-    local mp = sw and monitor_port(sw, h.port)
-    if not mp then return false end
-    local attacker = address_of(s)
-    local text = string.format("port scan from %s blocked", attacker or s.mac):sub(1, 64)
-    local opts = { kind = "scan-blocked", mac = s.mac }
-    if attacker and attacker:match("^%d+%.%d+%.%d+%.%d+$") then opts.attacker = attacker end
+    return sw and monitor_port(sw, h.port)
+end
+
+-- Hand note (text, opts) to the guest on monitor port mp. True if handed over.
+local function send_note(mp, text, opts)
+    if type(guest) ~= "table" or type(guest.notify) ~= "function" then return false end
     local ok, r, err = pcall(guest.notify, mp.id, text, opts)
     if not ok or not r then
         log.warn("guest.notify(%s) failed: %s", tostring(mp.id), tostring(ok and err or r))
@@ -366,6 +371,189 @@ local function notify_victim(ip, s)
     end
     log.info("guest %s (monitor port %s) told: %s", tostring(mp.guest), tostring(mp.id), text)
     return true
+end
+
+-- ---- the cluster (docs/portscan.md, "Cluster") ----------------------------------
+-- Blocks are published under portscan/block/MAC and applied by the other
+-- instances as {dl_src} drop flows on all their switches; notes for victims
+-- under portscan/notify/IP, sent by the instance whose monitor has that
+-- guest. Values are one line of text: "ip=.. mac=.. until=.. by=.. why=..".
+local CL_BLOCK, CL_NOTIFY = "portscan/block/", "portscan/notify/"
+local CL_TTL_MAX = 30 * 86400
+local COOKIE_REMOTE = 0x7073636e00000003 -- "pscn" 3: another instance's block
+local remote, nremote = {}, 0 -- MAC -> block published by another instance
+
+local function cl_on()
+    return cfg.cluster and type(cluster) == "table" and cluster.enabled() == true
+end
+local function cl_me() return type(cluster) == "table" and cluster.name() or nil end
+
+-- cluster.put/delete, pcall'd: a failure is logged, never raised.
+local function cl_write(fn, ...)
+    local ok, r, err = pcall(cluster[fn], ...)
+    if not ok or not r then
+        log.warn("cluster.%s(%s) failed: %s", fn, tostring((...)), tostring(ok and err or r))
+    end
+end
+
+local function parse_block(v)
+    local ip, mac, untl, by, why = v:match("^ip=(%S+) mac=(%S+) until=(%d+) by=(%S+) why=(.*)$")
+    if not ip then return nil end
+    return { ip = ip ~= "-" and ip or nil, mac = mac, untl = tonumber(untl), by = by, why = why }
+end
+
+-- Publish local block b (seconds left from t): etcd's TTL ends it there if
+-- this instance goes away; until is the wall clock end (0: until unblocked).
+local function cl_publish_block(b, t)
+    if not cl_on() then return end
+    local left = b.ends - t
+    if left < 1 then return end
+    local ttl = left > CL_TTL_MAX and 0 or math.ceil(left)
+    local untl = ttl == 0 and 0 or math.floor(vf.time() + left)
+    cl_write("put", CL_BLOCK .. b.mac,
+             string.format("ip=%s mac=%s until=%d by=%s why=%s", b.addr or "-", b.mac, untl, cl_me(),
+                           tostring(b.why):sub(1, 300)), ttl)
+end
+
+-- Local block b ended: the published block goes when it is ours and no
+-- other local block of the same MAC (another switch port) remains.
+local function cl_unpublish_block(b)
+    if not cl_on() then return end
+    for _, o in pairs(blocks) do
+        if o.mac == b.mac then return end
+    end
+    local cur = cluster.get(CL_BLOCK .. b.mac)
+    local p = cur and parse_block(cur)
+    if p and p.by == cl_me() then cl_write("delete", CL_BLOCK .. b.mac) end
+end
+
+-- Tell the attacked guest, through the hypercall channel, when the host
+-- offers one (`guest`) and the host is a monitored guest here; with a
+-- cluster, the note is published too for the instance that has the guest.
+-- True if told here. The text is at most 64 printable bytes (the note's
+-- own field).
+local function notify_victim(ip, s)
+    local attacker = address_of(s)
+    local text = string.format("port scan from %s blocked", attacker or s.mac):sub(1, 64)
+    local opts = { kind = "scan-blocked", mac = s.mac }
+    if attacker and attacker:match("^%d+%.%d+%.%d+%.%d+$") then opts.attacker = attacker end
+    if cl_on() then
+        cl_write("put", CL_NOTIFY .. ip,
+                 string.format("attacker=%s mac=%s at=%.3f by=%s text=%s", opts.attacker or "-",
+                               s.mac, vf.time(), cl_me(), text), 60)
+    end
+    if type(guest) ~= "table" or type(guest.notify) ~= "function" then return false end
+    local mp = victim_port(ip)
+    return mp ~= nil and send_note(mp, text, opts)
+end
+
+-- A note published by another instance: sent if the victim is a guest here.
+local function cl_on_notify(key, v)
+    if not v then return end
+    local attacker, mac, by, text = v:match("^attacker=(%S+) mac=(%S+) at=%S+ by=(%S+) text=(.*)$")
+    if not attacker or by == cl_me() then return end -- ours: sent already (or nobody here has it)
+    local mp = victim_port(key:sub(#CL_NOTIFY + 1))
+    if not mp then return end
+    send_note(mp, text:sub(1, 64), { kind = "scan-blocked", mac = mac,
+                                     attacker = attacker ~= "-" and attacker or nil })
+end
+
+-- The hard timeout of a drop flow that ends at `ends` (0: permanent).
+local function hard_for(ends, t)
+    local left = ends - t
+    if left > 65535 then return 0 end
+    return math.max(1, math.floor(left))
+end
+
+-- Another instance's block r on switch sw: {dl_src} only (the sender may be
+-- anywhere behind this switch), confirmed by a barrier. No cleanup delete:
+-- one on {dl_src} would take this instance's own {in_port, dl_src} blocks.
+local function remote_install(sw, r, t)
+    if r.ends - t < 1 then return end
+    local xid, err = vf.flow_mod(sw, {
+        match = { dl_src = r.mac }, priority = cfg.block_priority, hard_timeout = hard_for(r.ends, t),
+        send_flow_rem = true, cookie = COOKIE_REMOTE, actions = {},
+    })
+    if not xid then return log.error("%s: drop flow for %s (from %s) not sent: %s", sw.dpid, r.mac, r.by, err) end
+    vf.barrier(sw, function(ok, e)
+        if remote[r.mac] ~= r then return end
+        if ok then
+            r.confirmed = vf.now()
+            log.info("%s: drop flow for %s (blocked by %s) confirmed", sw.dpid, r.mac, r.by)
+        else
+            log.error("%s: drop flow for %s (blocked by %s) not confirmed: %s", sw.dpid, r.mac, r.by,
+                      tostring(e))
+        end
+    end)
+end
+
+-- The monitor rule of remote block r: nothing from its address reaches a
+-- guest of this host. Asked once; an answer for a block gone is undone.
+local function remote_rule(r)
+    if r.rule_asked or not r.ip or not cfg.monitor_rules or type(rules) ~= "table"
+        or type(rules.add) ~= "function" or type(rules.ports) ~= "function" then return end
+    local okp, list = pcall(rules.ports)
+    if not okp or type(list) ~= "table" or #list == 0 then return end -- no monitor here
+    r.rule_asked = true
+    local ok, res, err = pcall(rules.add, { addr = r.ip, dir = "to-guest", action = "drop", on = 0 },
+        function(id, e)
+            if not id and type(e) == "string" then id = tonumber(e:match("^EEXIST: rule (%d+)")) end
+            if not id then
+                return log.warn("monitor rule against %s not added: %s", r.ip, tostring(e))
+            end
+            if remote[r.mac] ~= r then return remove_rule(id) end
+            r.rule = id
+            log.info("monitor rule %s drops %s (blocked by %s) to every guest", tostring(id), r.ip, r.by)
+        end)
+    if not ok or not res then log.warn("rules.add refused: %s", tostring(ok and err or res)) end
+end
+
+local function remote_apply(r)
+    local t = vf.now()
+    for _, sw in ipairs(vf.switches()) do remote_install(sw, r, t) end
+    remote_rule(r)
+end
+
+local function remote_remove(r, why)
+    if remote[r.mac] ~= r then return end
+    remote[r.mac], nremote = nil, nremote - 1
+    for _, sw in ipairs(vf.switches()) do
+        vf.flow_mod(sw, { command = "delete_strict", match = { dl_src = r.mac },
+                          priority = cfg.block_priority })
+    end
+    if r.rule ~= nil then remove_rule(r.rule) end
+    log.info("block of %s by %s lifted: %s", r.mac, r.by, why)
+end
+
+-- A published block changed (v nil: deleted, or its TTL ran out). live:
+-- apply now (false while the chunk loads: switch_up or reloaded will).
+local function cl_on_block(key, v, live)
+    local mac = key:sub(#CL_BLOCK + 1)
+    local r = remote[mac]
+    local p = v and parse_block(v)
+    -- ours: applied already, as this instance's own block (an older block of
+    -- another instance's on the same MAC, if any, runs its course)
+    if p and p.by == cl_me() then return end
+    if not p or p.mac ~= mac or exempt[mac] or (p.ip and exempt[p.ip]) then
+        if r then remote_remove(r, v and "not applicable" or "unblocked or expired") end
+        if v and not p then log.warn("cluster: %s: cannot read '%s'", key, v:sub(1, 80)) end
+        return
+    end
+    local t = vf.now()
+    local ends = p.untl == 0 and t + 2 ^ 50 or t + (p.untl - vf.time())
+    if ends - t < 1 then return end
+    if r then -- renewed or changed: new time, same flows re-added
+        r.ends, r.why, r.by = ends, p.why, p.by
+        if r.ip ~= p.ip then
+            if r.rule ~= nil then remove_rule(r.rule) end
+            r.ip, r.rule, r.rule_asked = p.ip, nil, nil
+        end
+    else
+        r = { mac = mac, ip = p.ip, ends = ends, by = p.by, why = p.why }
+        remote[mac], nremote = r, nremote + 1
+        log.warn("%s (IP %s) blocked by %s: %s", mac, tostring(p.ip), p.by, p.why)
+    end
+    if live then remote_apply(r) else r.fresh = true end
 end
 
 -- ---- blocking ------------------------------------------------------------------
@@ -415,7 +603,7 @@ local function block(s, t, why, seconds, manual)
     local ips = table.concat(s.ips, " ")
     local b = { key = s.key, dpid = s.dpid, port = s.port, mac = s.mac, t = t,
                 ends = t + seconds, why = why, first = s.first or t, n = s.n,
-                fails = s.fails, ips = ips, manual = manual or nil }
+                fails = s.fails, ips = ips, manual = manual or nil, addr = address_of(s) }
     blocks[s.key], nblocks = b, nblocks + 1
     local st = sw_state(s.dpid)
     st.blocked[s.port] = st.blocked[s.port] or {}
@@ -432,6 +620,7 @@ local function block(s, t, why, seconds, manual)
              manual and "" or string.format("%.3f", t - b.first), s.n, s.fails }
     install(sw, b, flow_timeout(b, t))
     add_rule(sw, b)
+    cl_publish_block(b, t)
     if s.victim and not manual then notify_victim(s.victim, s) end
     return b
 end
@@ -443,6 +632,7 @@ local function end_block(b, why, t)
     if st and st.blocked[b.port] then st.blocked[b.port][b.mac] = nil end
     if st then st.memo[b.port] = nil end -- it may hold an older record of the sender
     if b.rule ~= nil then remove_rule(b.rule) end
+    cl_unpublish_block(b)
     local s = cget(senders, b.key)
     if s then -- it starts from scratch: a scanner that goes on is caught again
         s.blocked, s.L, s.first, s.n, s.fails, s.oks, s.h, s.w = nil, 0, nil, 0, 0, 0, 0, 0
@@ -890,6 +1080,9 @@ local function sweep()
                 end_block(b, "block time over (no FLOW_REMOVED)", t)
             end
         end
+        for _, r in pairs(remote) do -- etcd's TTL ends it; this is for etcd out of reach
+            if t > r.ends + 5 then remote_remove(r, "block time over") end
+        end
     end
 end
 vf.every(cfg.sweep, sweep)
@@ -925,6 +1118,14 @@ local function guest_sender(id, t)
     if not guest_cache[tostring(id)] then nguest = nguest + 1 end
     guest_cache[tostring(id)] = { t = t, s = s }
     return s
+end
+
+-- ---- the cluster's watches: registered by every load (a reload drops them); the
+-- blocks already published are read now and applied by switch_up or reloaded
+if type(cluster) == "table" and cfg.cluster then
+    cluster.watch(CL_BLOCK, function(k, v) cl_on_block(k, v, true) end)
+    cluster.watch(CL_NOTIFY, cl_on_notify)
+    for k, v in pairs(cluster.keys(CL_BLOCK)) do cl_on_block(k, v, false) end
 end
 
 -- ---- functions for the host ----------------------------------------------------
@@ -994,6 +1195,7 @@ local function block_host(who, seconds)
             if b and sw then -- already blocked: the new time counts from now
                 b.ends, b.why = t + (seconds or FOREVER), why
                 install(sw, b, flow_timeout(b, t))
+                cl_publish_block(b, t)
                 renewed = renewed + 1
             elseif block(s, t, why, seconds or FOREVER, true) then
                 n = n + 1
@@ -1047,6 +1249,7 @@ return {
         if not src then return nil end
         local bp = st.blocked[port]
         if bp and bp[src] then return drop(sw, pkt) end -- sent before the drop flow was in
+        if nremote > 0 and remote[src] then return drop(sw, pkt) end -- another instance's block
         -- Answers cost half: a flood's victim answers as fast as it is hit,
         -- and its port must not be the one limited.
         local l4, f, cost = pkt.l4, nil, 1
@@ -1143,6 +1346,7 @@ return {
     end,
 
     flow_removed = function(sw, fr)
+        if fr.cookie == COOKIE_REMOTE and fr.priority == cfg.block_priority then return true end
         if fr.cookie ~= COOKIE_BLOCK or fr.priority ~= cfg.block_priority then return nil end
         local m = fr.match
         local b = m.in_port and m.dl_src and blocks[sw.dpid .. " " .. m.in_port .. " " .. m.dl_src]
@@ -1170,6 +1374,11 @@ return {
             local t = vf.now()
             for _, b in pairs(blocks) do
                 if b.dpid == sw.dpid and b.ends - t >= 1 then install(sw, b, flow_timeout(b, t)) end
+            end
+            for _, r in pairs(remote) do -- other instances' blocks hold on every switch
+                r.fresh = nil
+                remote_install(sw, r, t)
+                remote_rule(r)
             end
         end)
     end,
@@ -1200,7 +1409,12 @@ return {
                                 ends = b.ends, why = b.why, first = b.first, n = b.n, fails = b.fails,
                                 ips = b.ips, rule = b.rule, confirmed = b.confirmed }
         end
-        return { blocks = list, header_done = header_done, touched = seen, hosts = where }
+        local rl = {}
+        for _, r in pairs(remote) do
+            rl[#rl + 1] = { mac = r.mac, ip = r.ip, ends = r.ends, by = r.by, why = r.why,
+                            rule = r.rule, rule_asked = r.rule_asked }
+        end
+        return { blocks = list, header_done = header_done, touched = seen, hosts = where, remote = rl }
     end,
     restore = function(saved)
         header_done = saved.header_done
@@ -1208,6 +1422,24 @@ return {
         for k, v in pairs(saved.hosts or {}) do cset(hosts, k, v) end
         for _, b in ipairs(saved.blocks or {}) do
             if not blocks[b.key] then blocks[b.key], nblocks = b, nblocks + 1 end
+        end
+        -- their flows are in the switches: only what the mirror holds now
+        -- (read when the chunk ran) and the old state did not is applied
+        for _, r in ipairs(saved.remote or {}) do
+            local cur = remote[r.mac]
+            if cur then
+                cur.fresh, cur.rule, cur.rule_asked = nil, r.rule, r.rule_asked
+            elseif r.rule ~= nil then
+                remove_rule(r.rule)
+            end
+        end
+    end,
+
+    -- Blocks other instances published while the chunk loaded (switch I/O
+    -- is refused then) go on the switches now.
+    reloaded = function()
+        for _, r in pairs(remote) do
+            if r.fresh then r.fresh = nil remote_apply(r) end
         end
     end,
 }

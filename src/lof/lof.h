@@ -131,6 +131,21 @@ struct lof_guest_note {
     char text[LOF_NOTE_TEXT_MAX + 1]; /* printable ASCII */
 };
 
+/* ---- the cluster: the `cluster` module -------------------------------------------------- *
+ * Several instances share keys through etcd (a "cluster" domain keeps them);
+ * the lof keeps a mirror of the keys it was told about, which outlives app
+ * reloads, and calls the apps' watchers on changes. docs/lua-api.md, "Cluster". */
+
+/* bytes of an app key: [A-Za-z0-9_.:/-], no "//", no leading '/' */
+#define LOF_CLUSTER_KEY_MAX  200
+#define LOF_CLUSTER_VAL_MAX  1024  /* bytes of a value (any bytes) */
+#define LOF_CLUSTER_KEYS_MAX 65536 /* keys the mirror holds */
+#define LOF_CLUSTER_RATE     200   /* cluster.put/delete calls per second (and burst) of one lof */
+#define LOF_CLUSTER_WATCHES  64    /* cluster.watch registrations of one Lua state */
+#define LOF_CLUSTER_TTL_MAX  (30u * 86400u)
+
+enum lof_cluster_op { LOF_CL_PUT = 1, LOF_CL_DELETE = 2 };
+
 /* What the host (daemon, or later the core through the domain) provides. */
 struct lof_host {
     /* app output records, e.g. flowmon's CSV rows: stream "flowmon", one line
@@ -150,6 +165,11 @@ struct lof_host {
      * the guest is the core's business) or -errno. NULL (or no monitor):
      * guest.notify says "no monitor configured". */
     int (*guest_notify)(void *ctx, const struct lof_guest_note *n);
+    /* Carry a write to the cluster: 0 handed over, -errno not (NULL, or no
+     * lof_set_cluster: cluster.put says "no cluster configured"). The change
+     * itself comes back later through lof_cluster_event. */
+    int (*cluster_put)(void *ctx, int op, const char *key, const void *val, size_t vlen,
+                       uint32_t ttl_s);
 };
 
 /* NULL on allocation failure. lim NULL: vlua's defaults; host NULL: no host
@@ -198,6 +218,18 @@ struct lof_command {
 /* 1 when an app answered: *error and its text (one line); 0 when none did. */
 int lof_command(struct lof *l, const struct lof_command *cmd, int *error, char *text, size_t cap);
 
+/* The cluster exists, this instance's name (copied; [A-Za-z0-9_.:-]{1,63});
+ * enabled 0: not (the mirror is kept: a cluster that comes back resends it).
+ * 0 / -1 (a bad name: nothing changes). */
+int lof_set_cluster(struct lof *l, int enabled, const char *instance);
+/* A change of a shared key (from any instance, this one included): the
+ * mirror is updated; watchers whose prefix matches are called, in chain order
+ * of registration, only when the value actually changed (a put of the same
+ * value again is not an event). A bad key or value is logged and ignored. */
+void lof_cluster_event(struct lof *l, int op, const char *key, const void *val, size_t vlen);
+/* etcd reachable or not (for cluster.connected()). */
+void lof_cluster_state(struct lof *l, int connected);
+
 struct lof_status {
     unsigned generation;     /* successful loads so far */
     unsigned failed_reloads; /* failed lof_load calls (first load included) */
@@ -211,6 +243,9 @@ struct lof_status {
     size_t rule_requests;    /* rules calls waiting for their answer */
     uint64_t drops;          /* monitor_drop events delivered to the apps */
     uint64_t guest_notes;    /* guest.notify calls handed to the host */
+    size_t cluster_keys;     /* keys in the cluster mirror */
+    size_t cluster_watches;  /* cluster.watch registrations of the running state */
+    uint64_t cluster_events; /* cluster changes that reached watchers */
     char last_error[256];    /* last failed load or handler error, "" if none */
 };
 void lof_status(const struct lof *l, struct lof_status *st);

@@ -500,8 +500,9 @@ void lof_open_env(lua_State *L, struct lof_app *app, const struct lof_app_src *s
     lua_getfield(L, -1, "log");
     lua_setfield(L, env, "log"); /* the common shorthand: log.info(...) */
     lua_setfield(L, env, "vf");
-    lof_api_rules_open(L, app); /* env.rules */
-    lof_api_guest_open(L, app); /* env.guest */
+    lof_api_rules_open(L, app);   /* env.rules */
+    lof_api_guest_open(L, app);   /* env.guest */
+    lof_api_cluster_open(L, app); /* env.cluster */
     struct lof *l = app->st->l;
     if (l->host.open_env) l->host.open_env(l->host_ctx, L, app->name); /* env */
 }

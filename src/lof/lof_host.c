@@ -332,6 +332,8 @@ struct lof *lof_new(struct ev_loop *loop, struct log *log, const struct vlua_lim
     l->host_ctx = host_ctx;
     l->notify_tokens = LOF_NOTIFY_RATE * 1000ull; /* guest.notify's bucket starts full */
     l->notify_ms = loop ? ev_now_ms(loop) : 0;
+    l->cl_tokens = LOF_CLUSTER_RATE * 1000ull; /* and so does cluster.put's */
+    l->cl_ms = l->notify_ms;
     return l;
 }
 
@@ -341,6 +343,7 @@ void lof_free(struct lof *l)
     /* The engine is gone (or detached) by now: never call into it here. */
     if (l->cur) lof_state_free(l->cur);
     free(l->mon_ports);
+    lof_cluster_free(l);
     free(l);
 }
 
@@ -360,6 +363,8 @@ void lof_status(const struct lof *l, struct lof_status *st)
     st->mem_trips = l->old_mem_trips;
     st->drops = l->drops;
     st->guest_notes = l->guest_notes;
+    st->cluster_keys = l->n_cl_keys;
+    st->cluster_events = l->cl_events;
     snprintf(st->last_error, sizeof st->last_error, "%s", l->last_error);
     const struct lof_state *s = l->cur;
     if (!s) return;
@@ -373,4 +378,6 @@ void lof_status(const struct lof *l, struct lof_status *st)
     st->timers = s->n_timers;
     st->requests = s->n_reqs;
     st->rule_requests = s->n_rreqs;
+    for (size_t i = 0; i < s->n_cl_watch; i++)
+        st->cluster_watches += s->cl_watch[i].id != 0;
 }

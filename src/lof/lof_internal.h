@@ -81,6 +81,23 @@ struct lof_rreq {
     uint32_t token;
 };
 
+/* A cluster.watch registration (lof_api_cluster.c). */
+struct lof_cl_watch {
+    uint32_t id; /* what Lua sees; 0: a free slot (unwatched while a dispatch ran) */
+    struct lof_app *app;
+    int fnref;
+    size_t plen;
+    char prefix[LOF_CLUSTER_KEY_MAX + 1];
+};
+
+/* One key of the cluster mirror: key (NUL-terminated) then the value bytes,
+ * in one allocation. */
+struct lof_cl_entry {
+    size_t klen, vlen;
+    char *val; /* inside this allocation, after the key */
+    char key[];
+};
+
 struct lof_state {
     struct lof *l;
     struct vlua *v;
@@ -94,6 +111,12 @@ struct lof_state {
     size_t n_reqs;
     struct lof_rreq *rreqs;
     size_t n_rreqs;
+    /* cluster.watch registrations in registration order; cl_depth counts
+     * dispatches under way (slots are compacted only when none is) */
+    struct lof_cl_watch cl_watch[LOF_CLUSTER_WATCHES];
+    size_t n_cl_watch;
+    uint32_t cl_next_id;
+    int cl_depth;
     bool loading; /* chunks/restore run: switch I/O is refused */
     /* The packet of the PACKET_IN being dispatched (lof_api_pkt.c): its
      * table, its match table once made, and their userdata, so that reads
@@ -134,6 +157,13 @@ struct lof {
     /* guest.notify (lof_api_guest.c): a token bucket over all ports, in
      * thousandths of a call, refilled from the loop's clock */
     uint64_t notify_tokens, notify_ms, guest_notes;
+    /* the cluster (lof_api_cluster.c): the mirror, sorted by key (prefix
+     * queries are a binary search and a walk), and the put/delete bucket */
+    int cl_enabled, cl_connected;
+    char cl_name[64];
+    struct lof_cl_entry **cl_keys;
+    size_t n_cl_keys, cl_cap;
+    uint64_t cl_tokens, cl_ms, cl_events;
     char last_error[256];
 };
 
@@ -198,6 +228,13 @@ void lof_rreqs_drop_all(struct lof_state *st);
 
 /* The `guest` table into the app environment on top of L's stack. */
 void lof_api_guest_open(lua_State *L, struct lof_app *app);
+
+/* ---- lof_api_cluster.c: keys shared with the other instances ------------------- */
+
+/* The `cluster` table into the app environment on top of L's stack. */
+void lof_api_cluster_open(lua_State *L, struct lof_app *app);
+/* The mirror goes (lof_free). */
+void lof_cluster_free(struct lof *l);
 
 /* ---- lof_api_of.c: flow_mod, packet_out, stats, barrier ---------------------- */
 

@@ -201,6 +201,16 @@ static int lt_guest_notify(void *ctx, const struct lof_guest_note *n)
     return lt_notify_fn ? lt_notify_fn(ctx, n) : -ENODEV;
 }
 
+/* The host's cluster_put, forwarded to lt_cluster_fn when a test sets it
+ * (test_lof_cluster.c); -ENODEV otherwise. */
+static int (*lt_cluster_fn)(void *ctx, int op, const char *key, const void *val, size_t vlen,
+                            uint32_t ttl_s);
+static int lt_cluster_put(void *ctx, int op, const char *key, const void *val, size_t vlen,
+                          uint32_t ttl_s)
+{
+    return lt_cluster_fn ? lt_cluster_fn(ctx, op, key, val, vlen, ttl_s) : -ENODEV;
+}
+
 static uint64_t lt_clock(void *ctx)
 {
     return ((struct lt *)ctx)->now;
@@ -232,8 +242,10 @@ LF_API struct lt *lt_new(uint64_t budget)
     log_set_sink(&t->log, lt_sink, t);
     log_set_clock(&t->log, lt_wall, t);
     struct vlua_limits lim = {.mem_bytes = 16u << 20, .instr_budget = budget};
-    struct lof_host host = {
-        .record = lt_record, .rule_request = lt_rule_request, .guest_notify = lt_guest_notify};
+    struct lof_host host = {.record = lt_record,
+                            .rule_request = lt_rule_request,
+                            .guest_notify = lt_guest_notify,
+                            .cluster_put = lt_cluster_put};
     t->l = lof_new(t->loop, &t->log, &lim, &host, t);
     assert_non_null(t->l);
     lof_attach(t->l, &lf_engine);
