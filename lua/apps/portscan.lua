@@ -1169,7 +1169,37 @@ function unblock(who)
         lift(b, "unblocked by request", t)
         n = n + 1
     end
+    -- with a cluster: a block published by any instance ends everywhere
+    if mac and cl_on() and cluster.get(CL_BLOCK .. mac) then
+        cl_write("delete", CL_BLOCK .. mac)
+        if remote[mac] then remote_remove(remote[mac], "unblocked by request") end
+        n = n + 1
+    end
     return n
+end
+
+-- With a cluster, a MAC this instance has not seen is still blocked: the
+-- block is published for the instances that do see it, and applied here
+-- as theirs are ({dl_src} on every switch this instance is master of).
+local function block_cluster_wide(mac, seconds)
+    local t = vf.now()
+    local left = seconds or FOREVER
+    local ttl = left > CL_TTL_MAX and 0 or math.ceil(left)
+    local untl = ttl == 0 and 0 or math.floor(vf.time() + left)
+    cl_write("put", CL_BLOCK .. mac,
+             string.format("ip=- mac=%s until=%d by=%s why=blocked by request", mac, untl, cl_me()),
+             ttl)
+    local r = remote[mac]
+    if r then
+        r.ends, r.by, r.why = t + left, cl_me(), "blocked by request"
+    else
+        r = { mac = mac, ends = t + left, by = cl_me(), why = "blocked by request" }
+        remote[mac], nremote = r, nremote + 1
+    end
+    remote_apply(r)
+    return string.format("blocked %s cluster-wide (not seen here: on every switch of every "
+                         .. "instance) %s", mac,
+                         seconds and string.format("for %d s", seconds) or "until unblocked")
 end
 
 -- An operator's block of who (an address or a MAC) for `seconds` (nil: until
@@ -1202,6 +1232,7 @@ local function block_host(who, seconds)
             end
         end
     end
+    if not known and cl_on() and not is_ipv4(who) then return block_cluster_wide(mac, seconds) end
     if not known then
         return nil, who .. " is not known here (not seen by portscan on any switch)"
     end

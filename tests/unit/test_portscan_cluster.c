@@ -327,6 +327,44 @@ static void test_reload_keeps_remote(void **state)
     assert_int_equal(F.del_id, 101);
 }
 
+/* An operator blocks a MAC this instance never saw: refused without a
+ * cluster; with one it is published and dropped by {dl_src} on every switch
+ * here; unblock (from any instance) deletes the key and the flows. */
+static void test_unknown_mac_cluster_wide(void **state)
+{
+    (void)state;
+    struct ofc_switch *sw = start(NULL, 0);
+    second_switch(2);
+    meet(sw);
+    memset(&R, 0, sizeof R);
+    char text[256];
+    assert_int_equal(ps_command("block", X_MAC, 90, text, sizeof text), 0);
+    assert_non_null(strstr(text, "cluster-wide"));
+    size_t i = written("portscan/block/" X_MAC);
+    assert_int_equal(Q[i].op, LOF_CL_PUT);
+    assert_int_equal(Q[i].ttl, 90);
+    assert_non_null(strstr(Q[i].val, "ip=- mac=" X_MAC " until="));
+    assert_non_null(strstr(Q[i].val, " by=host-a why=blocked by request"));
+    scan_remote();
+    assert_int_equal(R.adds, 2); /* both switches, by dl_src */
+    assert_int_equal(R.last.hard_timeout, 90);
+    /* our own write coming back changes nothing */
+    flush();
+    scan_remote();
+    assert_int_equal(R.adds, 2);
+    /* an address that was never seen is still refused: no MAC to publish */
+    assert_int_equal(ps_command("block", "10.77.0.1", 0, text, sizeof text), 1);
+    assert_non_null(strstr(text, "not known here"));
+    /* unblock: the key goes, and so do the flows */
+    nq = 0;
+    memset(&R, 0, sizeof R);
+    assert_int_equal(ps_command("unblock", X_MAC, 0, text, sizeof text), 0);
+    i = written("portscan/block/" X_MAC);
+    assert_int_equal(Q[i].op, LOF_CL_DELETE);
+    scan_remote();
+    assert_int_equal(R.deletes, 2);
+}
+
 int main(void)
 {
 #define R_(f) cmocka_unit_test_setup_teardown(f, setup, lt_teardown)
@@ -335,6 +373,7 @@ int main(void)
         R_(test_remote_block_applied), R_(test_remote_block_on_later_switch),
         R_(test_remote_block_expires), R_(test_bad_remote_values),
         R_(test_notify_routed),        R_(test_reload_keeps_remote),
+        R_(test_unknown_mac_cluster_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
