@@ -20,6 +20,8 @@ PKGS=(
   musl-tools python3
   # scan tests and bench/scan.sh
   hping3 bc traceroute
+  # tests/integration/etcd_codec.sh: a one-member etcd, curl for its health
+  etcd-server curl
 )
 
 missing=()
