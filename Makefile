@@ -34,6 +34,7 @@ endif
 # Library code: every module below src/ except the programs' own mains.
 LIB_DIRS := src/lib src/msg src/of10 src/pkt src/lua src/conf src/ofc src/lof src/sbx src/brk
 LIB_DIRS += src/mon src/hc src/tls src/mgmt
+LIB_DIRS += src/etcd
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 LIB := $(B)/libvisorflow.a
@@ -51,6 +52,8 @@ FUZZ_LIB_SRCS := $(foreach d,src/lib src/msg src/of10 src/pkt,$(wildcard $(d)/*.
 FUZZ_LIB_SRCS += src/hc/hc_wire.c src/hc/hc_text.c src/hc/hc_server.c
 # The management API's request parser and the rule text it uses.
 FUZZ_LIB_SRCS += $(wildcard src/mgmt/*.c) src/mon/mon_rule_text.c
+# The etcd gateway codec (src/etcd): pure, no Lua, no libbpf.
+FUZZ_LIB_SRCS += $(wildcard src/etcd/*.c)
 
 # Programs: one folder each, linked against the library.
 DAEMON_OBJS := $(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/daemon/*.c))

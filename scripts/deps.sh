@@ -20,8 +20,9 @@ PKGS=(
   musl-tools python3
   # scan tests and bench/scan.sh
   hping3 bc traceroute
-  # the cluster (tests/integration/cluster_etcd.sh, bench/cluster.sh): etcd 3.4
-  etcd-server etcd-client
+  # the cluster (tests/integration/cluster_etcd.sh, etcd_codec.sh, bench/cluster.sh):
+  # etcd 3.4 and etcdctl, curl for a member's health
+  etcd-server etcd-client curl
 )
 
 missing=()
