@@ -470,6 +470,13 @@ end
 -- one on {dl_src} would take this instance's own {in_port, dl_src} blocks.
 local function remote_install(sw, r, t)
     if r.ends - t < 1 then return end
+    if r.own then -- this instance's own block: its {in_port, dl_src} flow is there already
+        for _, b in pairs(blocks) do
+            if b.mac == r.mac and b.dpid == sw.dpid then return end
+        end
+    end
+    r.on = r.on or {}
+    r.on[sw.dpid] = true
     local xid, err = vf.flow_mod(sw, {
         match = { dl_src = r.mac }, priority = cfg.block_priority, hard_timeout = hard_for(r.ends, t),
         send_flow_rem = true, cookie = COOKIE_REMOTE, actions = {},
@@ -490,6 +497,7 @@ end
 -- The monitor rule of remote block r: nothing from its address reaches a
 -- guest of this host. Asked once; an answer for a block gone is undone.
 local function remote_rule(r)
+    if r.own then return end -- the local block has its rule at the scanner's own port
     if r.rule_asked or not r.ip or not cfg.monitor_rules or type(rules) ~= "table"
         or type(rules.add) ~= "function" or type(rules.ports) ~= "function" then return end
     local okp, list = pcall(rules.ports)
@@ -518,8 +526,10 @@ local function remote_remove(r, why)
     if remote[r.mac] ~= r then return end
     remote[r.mac], nremote = nil, nremote - 1
     for _, sw in ipairs(vf.switches()) do
-        vf.flow_mod(sw, { command = "delete_strict", match = { dl_src = r.mac },
-                          priority = cfg.block_priority })
+        if r.on and r.on[sw.dpid] then
+            vf.flow_mod(sw, { command = "delete_strict", match = { dl_src = r.mac },
+                              priority = cfg.block_priority })
+        end
     end
     if r.rule ~= nil then remove_rule(r.rule) end
     log.info("block of %s by %s lifted: %s", r.mac, r.by, why)
@@ -531,9 +541,6 @@ local function cl_on_block(key, v, live)
     local mac = key:sub(#CL_BLOCK + 1)
     local r = remote[mac]
     local p = v and parse_block(v)
-    -- ours: applied already, as this instance's own block (an older block of
-    -- another instance's on the same MAC, if any, runs its course)
-    if p and p.by == cl_me() then return end
     if not p or p.mac ~= mac or exempt[mac] or (p.ip and exempt[p.ip]) then
         if r then remote_remove(r, v and "not applicable" or "unblocked or expired") end
         if v and not p then log.warn("cluster: %s: cannot read '%s'", key, v:sub(1, 80)) end
@@ -542,6 +549,17 @@ local function cl_on_block(key, v, live)
     local t = vf.now()
     local ends = p.untl == 0 and t + 2 ^ 50 or t + (p.untl - vf.time())
     if ends - t < 1 then return end
+    -- ours: the scanner's own port has its local block already; every other
+    -- switch this instance is master of gets the {dl_src} drop the other
+    -- instances put in, so that it is blocked on all of them here too
+    local own = p.by == cl_me()
+    if r and r.own ~= own then -- another instance's block became ours, or the reverse
+        r.own = own
+        if r.rule ~= nil and own then remove_rule(r.rule) r.rule, r.rule_asked = nil, nil end
+    end
+    if r and r.by == p.by and r.ip == p.ip and math.abs(r.ends - ends) < 2 then
+        return -- the same block again (our own write coming back): nothing changed
+    end
     if r then -- renewed or changed: new time, same flows re-added
         r.ends, r.why, r.by = ends, p.why, p.by
         if r.ip ~= p.ip then
@@ -549,9 +567,9 @@ local function cl_on_block(key, v, live)
             r.ip, r.rule, r.rule_asked = p.ip, nil, nil
         end
     else
-        r = { mac = mac, ip = p.ip, ends = ends, by = p.by, why = p.why }
+        r = { mac = mac, ip = p.ip, ends = ends, by = p.by, why = p.why, own = own }
         remote[mac], nremote = r, nremote + 1
-        log.warn("%s (IP %s) blocked by %s: %s", mac, tostring(p.ip), p.by, p.why)
+        if not own then log.warn("%s (IP %s) blocked by %s: %s", mac, tostring(p.ip), p.by, p.why) end
     end
     if live then remote_apply(r) else r.fresh = true end
 end
@@ -1191,9 +1209,9 @@ local function block_cluster_wide(mac, seconds)
              ttl)
     local r = remote[mac]
     if r then
-        r.ends, r.by, r.why = t + left, cl_me(), "blocked by request"
+        r.ends, r.by, r.why, r.own = t + left, cl_me(), "blocked by request", true
     else
-        r = { mac = mac, ends = t + left, by = cl_me(), why = "blocked by request" }
+        r = { mac = mac, ends = t + left, by = cl_me(), why = "blocked by request", own = true }
         remote[mac], nremote = r, nremote + 1
     end
     remote_apply(r)
@@ -1443,7 +1461,7 @@ return {
         local rl = {}
         for _, r in pairs(remote) do
             rl[#rl + 1] = { mac = r.mac, ip = r.ip, ends = r.ends, by = r.by, why = r.why,
-                            rule = r.rule, rule_asked = r.rule_asked }
+                            rule = r.rule, rule_asked = r.rule_asked, own = r.own, on = r.on }
         end
         return { blocks = list, header_done = header_done, touched = seen, hosts = where, remote = rl }
     end,
@@ -1459,7 +1477,7 @@ return {
         for _, r in ipairs(saved.remote or {}) do
             local cur = remote[r.mac]
             if cur then
-                cur.fresh, cur.rule, cur.rule_asked = nil, r.rule, r.rule_asked
+                cur.fresh, cur.rule, cur.rule_asked, cur.on = nil, r.rule, r.rule_asked, r.on
             elseif r.rule ~= nil then
                 remove_rule(r.rule)
             end

@@ -91,7 +91,8 @@ V=1
 for i in 2 3; do [ "$(count $i)" -gt "$(count $V)" ] && V=$i; done
 OWNED=""
 for d in $DP1 $DP2 $DP3; do [ "$(cl_masters "$d")" = "$V" ] && OWNED+=" $d"; done
-in_ns a1 ping -i 0.1 -W 1 10.215.0.32 >"$TMP/ping.txt" 2>&1 &
+# ip netns exec execs ping: $! is ping itself, which SIGINT ends with its summary
+ip netns exec "vc${T_ID}a1" ping -i 0.1 -W 1 10.215.0.32 >"$TMP/ping.txt" 2>&1 &
 PING=$!
 t_on_exit "kill $PING 2>/dev/null"
 sleep 1
@@ -159,7 +160,7 @@ t_check "$T_NAME: etcd leader e$L killed: new flows work (b2 reaches a3)" \
 SMAC=$(in_ns s cat /sys/class/net/eth0/address)
 M1=$(cl_masters $DP1)
 t2=$(now)
-in_ns s timeout 60 nmap -n -sS -T4 -Pn -p 1-200 --max-retries 0 --max-rtt-timeout 300ms 10.215.0.12 \
+ip netns exec "vc${T_ID}s" timeout 60 nmap -n -sS -T4 -Pn -p 1-200 --max-retries 0 --max-rtt-timeout 300ms 10.215.0.12 \
   >"$TMP/nmap.txt" 2>&1 &
 NMAP=$!
 drop_on() { ovs-ofctl -O OpenFlow10 dump-flows "$1" | grep -i "dl_src=$SMAC" | grep -q "actions=drop"; }

@@ -327,6 +327,36 @@ static void test_reload_keeps_remote(void **state)
     assert_int_equal(F.del_id, 101);
 }
 
+/* A scanner detected here is blocked on every switch of this instance
+ * too: its own port gets the local {in_port, dl_src} block, every other
+ * switch the {dl_src} drop (when the published block comes back), and the
+ * key's deletion takes those away again. */
+static void test_own_block_on_other_switches(void **state)
+{
+    (void)state;
+    struct ofc_switch *sw = start(NULL, 0);
+    second_switch(2);
+    meet(sw);
+    assert_int_equal(tcp_scan(sw, PKT_TCP_SYN, 20, true, true), 5);
+    answer_barriers();
+    memset(&R, 0, sizeof R);
+    flush(); /* the published block comes back through the watch */
+    scan_remote();
+    assert_int_equal(R.adds, 1);
+    assert_int_equal(R.dpids[0], 2);
+    uint8_t m[6];
+    lf_mac(A_MAC, m);
+    assert_memory_equal(R.last.match.dl_src, m, 6);
+    assert_int_equal(R.last.match.in_port, 0);
+    assert_int_equal(F.adds, 1); /* no second monitor rule: the local one is at its port */
+    memset(&R, 0, sizeof R);
+    char text[256];
+    assert_int_equal(ps_command("unblock", A_MAC, 0, text, sizeof text), 0);
+    flush();
+    scan_remote();
+    assert_int_equal(R.deletes, 1); /* the {dl_src} flow on switch 2 */
+}
+
 /* An operator blocks a MAC this instance never saw: refused without a
  * cluster; with one it is published and dropped by {dl_src} on every switch
  * here; unblock (from any instance) deletes the key and the flows. */
@@ -373,7 +403,7 @@ int main(void)
         R_(test_remote_block_applied), R_(test_remote_block_on_later_switch),
         R_(test_remote_block_expires), R_(test_bad_remote_values),
         R_(test_notify_routed),        R_(test_reload_keeps_remote),
-        R_(test_unknown_mac_cluster_wide),
+        R_(test_unknown_mac_cluster_wide), R_(test_own_block_on_other_switches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
