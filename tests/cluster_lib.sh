@@ -7,6 +7,7 @@
 #   cl_etcd_kill I               SIGKILL member I
 #   cl_etcd_endpoints            "http://127.0.0.1:P1, http://..."
 #   cl_vfd_start DIR I APPS [LTTL] [EXTRA]  instance nI: OF_PORT[i] SOCK[i] VFD_PID[i]
+#                                (EXTRA: more configuration lines, kept for restarts)
 #   cl_vfd_kill I                SIGKILL instance I (its domains die with it)
 #   cl_ctl I ARGS...             visorflowctl of instance I
 #   cl_role I DPID               master|slave|none|"" as instance I sees it
@@ -88,8 +89,10 @@ cl_etcd_leader() {
   done
 }
 
+declare -a CL_EXTRA
 cl_vfd_start() {
-  local dir=$1 i=$2 apps=$3 ttl=${4:-2} extra=${5:-}
+  local dir=$1 i=$2 apps=$3 ttl=${4:-2} extra=${5:-${CL_EXTRA[$2]:-}}
+  CL_EXTRA[$i]=$extra # a restart keeps it
   OF_PORT[$i]=$(cl_port) || return 1
   SOCK[$i]=$dir/n$i.sock
   mkdir -p "$dir/apps"

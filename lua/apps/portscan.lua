@@ -497,7 +497,9 @@ end
 -- The monitor rule of remote block r: nothing from its address reaches a
 -- guest of this host. Asked once; an answer for a block gone is undone.
 local function remote_rule(r)
-    if r.own then return end -- the local block has its rule at the scanner's own port
+    -- (also for this instance's own blocks: the local block's rule, if any,
+    -- is at the scanner's own port, from the guest; this one protects every
+    -- guest of this host from its address)
     if r.rule_asked or not r.ip or not cfg.monitor_rules or type(rules) ~= "table"
         or type(rules.add) ~= "function" or type(rules.ports) ~= "function" then return end
     local okp, list = pcall(rules.ports)
@@ -553,10 +555,7 @@ local function cl_on_block(key, v, live)
     -- switch this instance is master of gets the {dl_src} drop the other
     -- instances put in, so that it is blocked on all of them here too
     local own = p.by == cl_me()
-    if r and r.own ~= own then -- another instance's block became ours, or the reverse
-        r.own = own
-        if r.rule ~= nil and own then remove_rule(r.rule) r.rule, r.rule_asked = nil, nil end
-    end
+    if r and r.own ~= own then r.own = own end -- another instance's block became ours, or the reverse
     if r and r.by == p.by and r.ip == p.ip and math.abs(r.ends - ends) < 2 then
         return -- the same block again (our own write coming back): nothing changed
     end

@@ -253,9 +253,10 @@ static void campaign_done(struct dom_cluster *k, void *ctx, int status, const ch
     if (ok) {
         k->won++;
         s->master = 1;
-        s->create_rev = r.revision;
+        /* a create made the key at this revision; a put_if kept its own */
+        s->create_rev = c->rev ? c->rev : r.revision;
         snprintf(s->holder, sizeof(s->holder), "%s", k->name);
-        s->holder_rev = r.revision;
+        s->holder_rev = s->create_rev;
         if (!s->connected) { /* it went while we campaigned: give it back */
             c->rev = s->create_rev;
             s->master = 0;
@@ -282,15 +283,19 @@ static void campaign_done(struct dom_cluster *k, void *ctx, int status, const ch
     }
     snprintf(s->holder, sizeof(s->holder), "%.*s", (int)kv.value_len, (const char *)kv.value);
     s->holder_rev = kv.create_rev;
-    if (kv.key_len && !strcmp(s->holder, k->name) && kv.lease != k->lease) {
-        /* ours, from before a restart or a lost lease: free it and try again */
+    if (kv.key_len && !strcmp(s->holder, k->name) && kv.lease != k->lease && s->connected) {
+        /* ours, from an earlier incarnation or a lost lease: put it under
+         * our lease now, if it is still that key. A put, not delete and
+         * create: the key never disappears, so nobody else campaigns. */
         c->rev = kv.create_rev;
         s->busy = 1;
+        k->campaigns++;
         char key[ETCD_KEY_MAX + 1], d[17];
         dpid_text(s->dpid, d);
         int n = key_of(k, key, sizeof(key), "master", d);
-        int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, c->rev);
-        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, resign_done, c) != 0) {
+        int bl = etcd_req_put_if(body, sizeof(body), key, (size_t)n, k->name, strlen(k->name),
+                                 k->lease, c->rev);
+        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, campaign_done, c) != 0) {
             s->busy = 0;
             free(c);
         }
@@ -315,6 +320,7 @@ static void campaign(struct dom_cluster *k, struct dcl_sw *s)
         free(c);
         return;
     }
+    c->rev = 0; /* a create */
     s->busy = 1;
     k->campaigns++;
     if (dcl_request(k, "/v3/kv/txn", body, (size_t)bl, campaign_done, c) != 0) {
@@ -675,23 +681,22 @@ static void replay_queued(struct dom_cluster *k)
 
 static void member_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len);
 
+static int member_value(struct dom_cluster *k, char *val, size_t cap)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return snprintf(val, cap, "token=%s since=%lld lease_ttl=%u", k->token, (long long)ts.tv_sec,
+                    k->ttl_s);
+}
+
 static void register_member(struct dom_cluster *k)
 {
     char key[ETCD_KEY_MAX + 1], val[128];
     int n = key_of(k, key, sizeof(key), "members", k->name);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int vl = snprintf(val, sizeof(val), "token=%s since=%lld lease_ttl=%u", k->token,
-                      (long long)ts.tv_sec, k->ttl_s);
+    int vl = member_value(k, val, sizeof(val));
     int bl = etcd_req_create(body, sizeof(body), key, (size_t)n, val, (size_t)vl, k->lease);
     if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, member_done, NULL) != 0)
         dcl_conn_fail(k, "cannot register this instance");
-}
-
-static void member_gone(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
-{
-    (void)ctx, (void)json, (void)len;
-    if (status >= 0) register_member(k);
 }
 
 static void member_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
@@ -715,10 +720,12 @@ static void member_done(struct dom_cluster *k, void *ctx, int status, const char
         log_warn(&k->d->log, "cluster", "the name %s is registered already (token %s, lease %016"
                  PRIx64 "): an earlier run of this instance, or another instance with the same "
                  "name; taking it over", k->name, token[0] ? token : "?", (uint64_t)kv.lease);
-        char key[ETCD_KEY_MAX + 1];
+        char key[ETCD_KEY_MAX + 1], val[128];
         int n = key_of(k, key, sizeof(key), "members", k->name);
-        int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, kv.create_rev);
-        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, member_gone, NULL) != 0)
+        int vl = member_value(k, val, sizeof(val));
+        int bl = etcd_req_put_if(body, sizeof(body), key, (size_t)n, val, (size_t)vl, k->lease,
+                                 kv.create_rev);
+        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, member_done, NULL) != 0)
             dcl_conn_fail(k, "cannot register this instance");
         return;
     }
@@ -835,7 +842,15 @@ void dcl_lost(struct dom_cluster *k, const char *why)
         k->sw[i].busy = 0;
     if (!was_up && k->ever_up) return; /* said already */
     if (!was_up) {
-        log_warn(&k->d->log, "cluster", "etcd not reachable yet (%s); retrying", why);
+        /* once per reason, and again every minute it lasts */
+        static char said[sizeof(k->last_error)];
+        static uint64_t said_ms;
+        uint64_t t = now_ms(k);
+        if (strcmp(said, why) != 0 || t - said_ms >= 60000) {
+            log_warn(&k->d->log, "cluster", "etcd not reachable yet (%s); retrying", why);
+            snprintf(said, sizeof(said), "%s", why);
+            said_ms = t;
+        }
         return;
     }
     size_t masters = 0;

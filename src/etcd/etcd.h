@@ -92,6 +92,11 @@ int etcd_req_range(char *dst, size_t cap, const void *key, size_t klen, int pref
  * (create_revision == 0), else read it. The election of one switch's master. */
 int etcd_req_create(char *dst, size_t cap, const void *key, size_t klen, const void *val,
                     size_t vlen, int64_t lease);
+/* /v3/kv/txn: put key = val with lease if its create_revision is still rev
+ * (>= 1), else read it: an instance taking back, without a gap, the key an
+ * earlier incarnation of itself created (a put keeps create_revision). */
+int etcd_req_put_if(char *dst, size_t cap, const void *key, size_t klen, const void *val,
+                    size_t vlen, int64_t lease, int64_t rev);
 /* /v3/kv/txn: delete key if its create_revision is still rev (giving up
  * what we created, never what someone created after us). */
 int etcd_req_delete_if(char *dst, size_t cap, const void *key, size_t klen, int64_t rev);

@@ -143,15 +143,18 @@ int etcd_req_range(char *dst, size_t cap, const void *key, size_t klen, int pref
     return done(&o);
 }
 
-int etcd_req_create(char *dst, size_t cap, const void *key, size_t klen, const void *val,
-                    size_t vlen, int64_t lease)
+/* A put that happens only if the key's create_revision is rev (0: the key
+ * does not exist), else a read of the key: the election's one step. */
+static int put_if(char *dst, size_t cap, const void *key, size_t klen, const void *val,
+                  size_t vlen, int64_t lease, int64_t rev)
 {
     struct out o = {dst, cap, 0, 0};
-    if (!key_ok(key, klen) || !val_ok(val, vlen) || lease < 0) return -1;
-    /* create_revision 0 in the compare: "the key does not exist". */
+    if (!key_ok(key, klen) || !val_ok(val, vlen) || lease < 0 || rev < 0) return -1;
     put_s(&o, "{\"compare\":[{\"target\":\"CREATE\",");
     put_b64(&o, "key", key, klen);
-    put_s(&o, ",\"create_revision\":\"0\"}],\"success\":[{\"request_put\":{");
+    put_s(&o, ",\"create_revision\":");
+    put_i(&o, rev);
+    put_s(&o, "}],\"success\":[{\"request_put\":{");
     put_b64(&o, "key", key, klen);
     put_s(&o, ",");
     put_b64(&o, "value", val, vlen);
@@ -163,6 +166,19 @@ int etcd_req_create(char *dst, size_t cap, const void *key, size_t klen, const v
     put_b64(&o, "key", key, klen);
     put_s(&o, "}}]}");
     return done(&o);
+}
+
+int etcd_req_create(char *dst, size_t cap, const void *key, size_t klen, const void *val,
+                    size_t vlen, int64_t lease)
+{
+    /* create_revision 0 in the compare: "the key does not exist". */
+    return put_if(dst, cap, key, klen, val, vlen, lease, 0);
+}
+
+int etcd_req_put_if(char *dst, size_t cap, const void *key, size_t klen, const void *val,
+                    size_t vlen, int64_t lease, int64_t rev)
+{
+    return rev < 1 ? -1 : put_if(dst, cap, key, klen, val, vlen, lease, rev);
 }
 
 int etcd_req_delete_if(char *dst, size_t cap, const void *key, size_t klen, int64_t rev)

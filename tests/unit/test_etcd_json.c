@@ -286,6 +286,13 @@ static void test_requests(void **state)
         d, "{\"compare\":[{\"target\":\"CREATE\",\"key\":\"L3ZmL3g=\",\"create_revision\":\"2\"}],"
            "\"success\":[{\"request_delete_range\":{\"key\":\"L3ZmL3g=\"}}]}");
     assert_int_equal(etcd_req_delete_if(d, sizeof(d), "/vf/x", 5, 0), -1);
+    assert_true(etcd_req_put_if(d, sizeof(d), "/vf/x", 5, "a", 1, 7, 2) > 0);
+    assert_string_equal(
+        d, "{\"compare\":[{\"target\":\"CREATE\",\"key\":\"L3ZmL3g=\",\"create_revision\":\"2\"}],"
+           "\"success\":[{\"request_put\":{\"key\":\"L3ZmL3g=\",\"value\":\"YQ==\","
+           "\"lease\":\"7\"}}],\"failure\":[{\"request_range\":{\"key\":\"L3ZmL3g=\"}}]}");
+    assert_int_equal(etcd_req_put_if(d, sizeof(d), "/vf/x", 5, "a", 1, 7, 0), -1); /* that is create */
+    assert_int_equal(etcd_req_put_if(d, sizeof(d), "/vf/x", 5, "a", 1, -1, 2), -1);
     assert_true(etcd_req_watch(d, sizeof(d), "/vf/", 4, 1) > 0);
     assert_string_equal(d, "{\"create_request\":{\"key\":\"L3ZmLw==\",\"range_end\":\"L3ZmMA==\","
                            "\"start_revision\":\"1\"}}");

@@ -150,7 +150,8 @@ static void test_block_published(void **state)
     flush();
     scan_remote();
     assert_int_equal(R.adds, 0);
-    assert_int_equal(F.adds, 1); /* the local block's own monitor rule only */
+    /* the local block's own monitor rule, and the one for every guest */
+    assert_int_equal(F.adds, 2);
     assert_int_equal(F.notifies, 1);
     assert_int_equal(nq, 0);
     /* unblock: the published block is deleted */
@@ -348,7 +349,9 @@ static void test_own_block_on_other_switches(void **state)
     lf_mac(A_MAC, m);
     assert_memory_equal(R.last.match.dl_src, m, 6);
     assert_int_equal(R.last.match.in_port, 0);
-    assert_int_equal(F.adds, 1); /* no second monitor rule: the local one is at its port */
+    /* the local rule at its port, and its address dropped towards every guest */
+    assert_int_equal(F.adds, 2);
+    assert_string_equal(F.add_spec, "addr=10.0.0.10 dir=to-guest action=drop on=0");
     memset(&R, 0, sizeof R);
     char text[256];
     assert_int_equal(ps_command("unblock", A_MAC, 0, text, sizeof text), 0);
