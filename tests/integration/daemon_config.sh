@@ -123,13 +123,13 @@ heartbeat = 200ms
 [domain.api]
 kind = mgmt
 EOF2
-case_ "a domain without a kind" 2 "c.conf:3: \[domain.api\] needs a kind \(of, mgmt\)" <<EOF2
+case_ "a domain without a kind" 2 "c.conf:3: \[domain.api\] needs a kind \(of, mgmt, cluster\)" <<EOF2
 [controller]
 apps = hub
 [domain.api]
 nofile = 100
 EOF2
-case_ "an unknown kind" 2 "c.conf:4: kind: 'web' is not of or mgmt" <<EOF2
+case_ "an unknown kind" 2 "c.conf:4: kind: 'web' is not of, mgmt or cluster" <<EOF2
 [controller]
 apps = hub
 [domain.api]
