@@ -67,7 +67,7 @@ for f in build/fuzz/fuzz_*; do
   work=$(mktemp -d "$LOG/corpus.XXXX")
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
   out="$LOG/$(basename "$f").out"
-  if timeout 120 "$f" -max_total_time="${FUZZ_SMOKE_SECONDS:-15}" -timeout=10 \
+  if timeout 120 "$f" -max_total_time="${FUZZ_SMOKE_SECONDS:-10}" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$LOG/" "$work" >"$out" 2>&1; then
     pass=$((pass + 1))
     echo "ok:   $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$out" | awk '{print $2}') execs, no crash)"
@@ -83,8 +83,10 @@ for t in tests/integration/*.sh; do
   name="integration:$(basename "$t" .sh)"
   [[ "$name" =~ $ONLY ]] || continue
   out="$LOG/$(basename "$t").out"
+  t0=$SECONDS
   timeout "${INTEGRATION_TIMEOUT:-600}" bash "$t" >"$out" 2>&1
   rc=$?
+  echo "# $name: $((SECONDS - t0)) s"
   p=$(grep -c '^PASS:' "$out"); f=$(grep -c '^FAIL:' "$out"); s=$(grep -c '^SKIP:' "$out")
   pass=$((pass + p)); skip=$((skip + s))
   if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then f=1; echo "FAIL: $name exited $rc" >>"$out"; fi

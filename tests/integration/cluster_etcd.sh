@@ -163,7 +163,7 @@ L=$(cl_etcd_leader)
 cl_etcd_kill "$L"
 t1=$(now)
 dual=0
-while [ "$(ms_since "$t1")" -lt 6000 ]; do
+while [ "$(ms_since "$t1")" -lt 4000 ]; do
   for d in $DP1 $DP2 $DP3; do m=$(cl_masters "$d"); [ "${m// /}" != "$m" ] && dual=1; done
   sleep 0.1
 done
@@ -182,7 +182,7 @@ CPID=$(cl_ctl "$M" domains | sed -n 's/^cluster: kind cluster pid \([0-9]*\) .*/
 kill -9 "$CPID" 2>/dev/null
 t4=$(now)
 dual=0
-while [ "$(ms_since "$t4")" -lt 5000 ]; do
+while [ "$(ms_since "$t4")" -lt 3000 ]; do
   for d in $DP1 $DP2 $DP3; do m=$(cl_masters "$d"); [ "${m// /}" != "$m" ] && dual=1; done
   sleep 0.1
 done
