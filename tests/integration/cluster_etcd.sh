@@ -256,6 +256,20 @@ t_wait_for 10 eval "cl_ctl 2 cluster | grep -qi portscan/block/$BLK && cl_ctl 3 
 t_check "$T_NAME: etcd back: the block made while it was gone reached n2 and n3" \
   eval "cl_ctl 2 cluster | grep -qi portscan/block/$BLK && cl_ctl 3 cluster | grep -qi portscan/block/$BLK"
 t_check "$T_NAME: etcd back: every bridge has exactly one master" t_wait_for 10 one_master_each
+# the switches' own view (ovsdb's controller table, refreshed by ovs-vswitchd
+# every few seconds): each bridge has exactly one controller in role master
+ovs_one_master() {
+  local b u n
+  for b in 1 2 3; do
+    n=0
+    for u in $(ovs-vsctl get bridge "$BR$b" controller | tr -d '[],'); do
+      [ "$(ovs-vsctl get controller "$u" role 2>/dev/null)" = master ] && n=$((n + 1))
+    done
+    [ "$n" = 1 ] || return 1
+  done
+}
+t_check "$T_NAME: Open vSwitch agrees: each bridge has exactly one controller in role master" \
+  t_wait_for 15 ovs_one_master
 t_check "$T_NAME: no crash: every instance still runs, no domain restarted (but the one killed on purpose)" \
   eval "for i in 1 2 3; do kill -0 \${VFD_PID[\$i]} || exit 1; done; ! grep -h 'domain .* (pid [0-9]*) \(exited\|killed\)' '$TMP'/n*.log | grep -v 'pid $CPID'"
 t_check "$T_NAME: no app handler errors" eval "! grep -h 'app:[a-z_0-9]*: [a-z_]* failed:' '$TMP'/n*.log"
