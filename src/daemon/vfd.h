@@ -102,7 +102,7 @@ struct vfd_mgmt_conf {
  * domain of kind cluster. */
 #define VFD_CLUSTER_MAX_EP   8
 #define VFD_CLUSTER_NAME_MAX 32
-#define VFD_CLUSTER_PFX_MAX  48 /* + "/shared/" + an app key of 200 fits etcd_req's 256 */
+#define VFD_CLUSTER_PFX_MAX  47 /* + "/shared/" + an app key of 200 + the "\\0" a paged read adds fits 256 */
 
 struct vfd_cluster_conf {
     int enabled; /* a [cluster] section exists */

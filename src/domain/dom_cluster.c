@@ -423,6 +423,13 @@ static void apply_kv(struct dom_cluster *k, int type, const struct etcd_kv *kv)
 {
     size_t pl = strlen(k->prefix);
     char key[ETCD_KEY_MAX + 1];
+    if (kv->oversize) { /* nothing of ours is that big: someone else's, skipped */
+        if (!k->oversize_seen++)
+            log_warn(&k->d->log, "cluster", "a key under %s longer than %d bytes or with a value "
+                     "over %d bytes (revision %lld): skipped (and every such key after it)",
+                     k->prefix, ETCD_KEY_MAX, ETCD_VAL_MAX, (long long)kv->mod_rev);
+        return;
+    }
     if (kv->key_len <= pl + 1 || memcmp(kv->key, k->prefix, pl) || kv->key[pl] != '/') return;
     snprintf(key, sizeof(key), "%.*s", (int)(kv->key_len - pl - 1), (const char *)kv->key + pl + 1);
     if (memchr(key, '\0', kv->key_len - pl - 1)) return;
@@ -507,31 +514,29 @@ static void went_up(struct dom_cluster *k)
         campaign(k, &k->sw[i]);
 }
 
+/* The read after a (re)connection, in pages of DCL_PAGE keys, all at the
+ * revision of the first page (one moment), so that no answer comes near
+ * ETCD_MSG_MAX however many keys the cluster holds. */
+#define DCL_PAGE 256
+
 static int snapshot_kv(void *ctx, int type, const struct etcd_kv *kv)
 {
     struct dom_cluster *k = ctx;
     (void)type;
-    /* only shared keys and members are rebuilt from scratch; masters are
-     * compared below */
+    if (kv->key_len) { /* where the next page starts: after the last key */
+        memcpy(k->page_key, kv->key, kv->key_len);
+        k->page_len = kv->key_len;
+        k->page_moved = 1;
+    }
     apply_kv(k, ETCD_EV_PUT, kv);
     return 0;
 }
 
-static void snapshot_done(struct dom_cluster *k, void *ctx, int status, const char *json,
-                          size_t len)
+static void snapshot_page(struct dom_cluster *k);
+
+/* The read is complete: what it did not bring back is gone, then the watch. */
+static void snapshot_end(struct dom_cluster *k)
 {
-    (void)ctx;
-    if (status < 0) return;
-    /* masters: forget holders, the read tells them again */
-    for (size_t i = 0; i < k->n_sw; i++)
-        k->sw[i].holder[0] = '\0', k->sw[i].holder_rev = 0;
-    for (size_t i = 0; i < k->n_members; i++)
-        free(k->members[i].value);
-    k->n_members = 0;
-    struct etcd_resp r;
-    char err[ETCD_ERR_MAX] = "";
-    if (etcd_resp_range(status, json, len, &r, snapshot_kv, k, err, sizeof(err)) != 0)
-        return dcl_conn_fail(k, "reading the cluster's keys: %s", err);
     /* shared keys the read did not bring back (still marked) were deleted
      * while we were away */
     for (size_t i = 0; i < k->n_shared;) {
@@ -550,7 +555,7 @@ static void snapshot_done(struct dom_cluster *k, void *ctx, int status, const ch
             demote(k, s, s->holder[0] ? "another instance holds the master key now"
                                       : "the master key is gone (our lease expired)");
     }
-    k->watch_from = r.revision + 1;
+    k->watch_from = k->page_rev + 1;
     char pfx[ETCD_KEY_MAX + 1];
     int n = snprintf(pfx, sizeof(pfx), "%s/", k->prefix);
     int bl = etcd_req_watch(body, sizeof(body), pfx, (size_t)n, k->watch_from);
@@ -559,16 +564,61 @@ static void snapshot_done(struct dom_cluster *k, void *ctx, int status, const ch
     went_up(k);
 }
 
+static void snapshot_done(struct dom_cluster *k, void *ctx, int status, const char *json,
+                          size_t len)
+{
+    (void)ctx;
+    if (status < 0) return;
+    struct etcd_resp r;
+    char err[ETCD_ERR_MAX] = "";
+    k->page_moved = 0;
+    if (etcd_resp_range(status, json, len, &r, snapshot_kv, k, err, sizeof(err)) != 0)
+        return dcl_conn_fail(k, "reading the cluster's keys: %s", err);
+    if (!k->page_rev) k->page_rev = r.revision;
+    if (!r.more) return snapshot_end(k);
+    /* a page of keys over 256 bytes only: nowhere to go on from */
+    if (!k->page_moved)
+        return dcl_conn_fail(k, "reading the cluster's keys: a page of keys longer than %d bytes "
+                             "under %s (not visorflow's): cannot read past them", ETCD_KEY_MAX,
+                             k->prefix);
+    snapshot_page(k);
+}
+
+static void snapshot_page(struct dom_cluster *k)
+{
+    char pfx[ETCD_KEY_MAX + 1], start[ETCD_KEY_MAX + 1];
+    int pl = snprintf(pfx, sizeof(pfx), "%s/", k->prefix);
+    size_t sl;
+    if (!k->page_len) { /* the first page */
+        memcpy(start, pfx, (size_t)pl);
+        sl = (size_t)pl;
+    } else { /* after the last key read: it + "\0" */
+        if (k->page_len >= ETCD_KEY_MAX) return dcl_conn_fail(k, "a key of the maximum length");
+        memcpy(start, k->page_key, k->page_len);
+        start[k->page_len] = '\0';
+        sl = k->page_len + 1;
+    }
+    int bl = etcd_req_range_page(body, sizeof(body), start, sl, pfx, (size_t)pl, k->page_rev,
+                                 DCL_PAGE);
+    if (bl < 0 || dcl_request(k, "/v3/kv/range", body, (size_t)bl, snapshot_done, NULL) != 0)
+        dcl_conn_fail(k, "cannot read the cluster's keys");
+}
+
 static void sync_snapshot(struct dom_cluster *k)
 {
     /* mark: every shared key is "unseen" (lease -2) until the read puts it */
     for (size_t i = 0; i < k->n_shared; i++)
         k->shared[i].lease = -2;
-    char pfx[ETCD_KEY_MAX + 1];
-    int n = snprintf(pfx, sizeof(pfx), "%s/", k->prefix);
-    int bl = etcd_req_range(body, sizeof(body), pfx, (size_t)n, 1);
-    if (bl < 0 || dcl_request(k, "/v3/kv/range", body, (size_t)bl, snapshot_done, NULL) != 0)
-        dcl_conn_fail(k, "cannot read the cluster's keys");
+    /* masters: forget holders, the read tells them again; members too */
+    for (size_t i = 0; i < k->n_sw; i++)
+        k->sw[i].holder[0] = '\0', k->sw[i].holder_rev = 0;
+    for (size_t i = 0; i < k->n_members; i++)
+        free(k->members[i].value);
+    k->n_members = 0;
+    k->page_len = 0;
+    k->page_rev = 0;
+    k->page_moved = 0;
+    snapshot_page(k);
 }
 
 static void write_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
@@ -990,7 +1040,7 @@ int dom_cluster_configure(struct dom *d, struct msg_r *r)
             if (!val[0] || strlen(val) > DCL_NAME_MAX) return msg_r_fail(r, "cluster.name");
             snprintf(k->name, sizeof(k->name), "%s", val);
         } else if (!strcmp(key, "cluster.prefix")) {
-            if (val[0] != '/' || strlen(val) > 48) return msg_r_fail(r, "cluster.prefix");
+            if (val[0] != '/' || strlen(val) > 47) return msg_r_fail(r, "cluster.prefix");
             snprintf(k->prefix, sizeof(k->prefix), "%s", val);
         } else if (!strcmp(key, "cluster.endpoint")) {
             char why[160];

@@ -89,6 +89,11 @@ struct dom_cluster {
     int keepalive_busy;
     int syncing;
     int64_t watch_from;
+    /* the paged read after a connection */
+    uint8_t page_key[ETCD_KEY_MAX];
+    size_t page_len;
+    int64_t page_rev;
+    int page_moved;
     /* state */
     struct dcl_sw *sw;
     size_t n_sw;
@@ -102,7 +107,7 @@ struct dom_cluster {
     size_t n_queued;
     /* counters */
     uint64_t reconnects, campaigns, won, lost, resigned, writes, writes_failed, writes_dropped,
-        events, keepalives, lease_losses;
+        events, keepalives, lease_losses, oversize_seen;
 };
 
 /* ---- dom_cluster_conn.c ---- */

@@ -195,6 +195,7 @@ void dcl_status(struct dom_cluster *k, struct msg_status *st)
     put(st, "writes", k->writes);
     put(st, "writes_failed", k->writes_failed);
     put(st, "writes_queued", k->n_queued);
+    put(st, "oversize_skipped", k->oversize_seen);
 }
 
 void dom_cluster_ctl(struct dom *d, uint32_t id, int json_out)

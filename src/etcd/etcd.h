@@ -88,6 +88,14 @@ int etcd_req_put(char *dst, size_t cap, const void *key, size_t klen, const void
 /* /v3/kv/range and /v3/kv/deleterange: prefix = 1 covers every key that
  * starts with key (range_end = key with its last byte + 1). */
 int etcd_req_range(char *dst, size_t cap, const void *key, size_t klen, int prefix);
+/* /v3/kv/range, one page of a prefix read: the keys from start (inclusive)
+ * up to the end of prefix, at most limit (>= 1) of them, as of revision rev
+ * (0: the latest; a later page passes the first page's header.revision, so
+ * all pages show one moment). The response's `more` says whether to ask for
+ * the next page, from the last key + "\0". Pages keep every answer far below
+ * ETCD_MSG_MAX however many keys the prefix holds. */
+int etcd_req_range_page(char *dst, size_t cap, const void *start, size_t slen,
+                        const void *prefix, size_t plen, int64_t rev, int64_t limit);
 /* /v3/kv/txn: create key = val with lease if the key does not exist
  * (create_revision == 0), else read it. The election of one switch's master. */
 int etcd_req_create(char *dst, size_t cap, const void *key, size_t klen, const void *val,
@@ -112,6 +120,13 @@ struct etcd_kv {
     uint8_t value[ETCD_VAL_MAX];
     size_t value_len;
     int64_t create_rev, mod_rev, version, lease;
+    /* Well-formed, just bigger than anything visorflow writes: 1, the value
+     * is longer than ETCD_VAL_MAX (value_len 0, the key is there); 2, the key
+     * is longer than ETCD_KEY_MAX (key_len and value_len 0). The revisions
+     * are filled. Not an error, so that one such key under the prefix -
+     * written by anyone with access to etcd - cannot make every range and
+     * watch that covers it fail for ever; the caller skips it. */
+    int oversize;
 };
 
 enum etcd_ev_type { ETCD_EV_PUT = 0, ETCD_EV_DELETE = 1 };
@@ -125,6 +140,7 @@ struct etcd_resp {
     int64_t revision;  /* header.revision (0 when absent) */
     int64_t raft_term; /* header.raft_term */
     uint64_t member_id;
+    int more; /* a range cut at its limit: more keys follow (etcd_req_range_page) */
 };
 
 /* Every decoder takes one message (json, len) and its HTTP status. A

@@ -143,6 +143,29 @@ int etcd_req_range(char *dst, size_t cap, const void *key, size_t klen, int pref
     return done(&o);
 }
 
+int etcd_req_range_page(char *dst, size_t cap, const void *start, size_t slen,
+                        const void *prefix, size_t plen, int64_t rev, int64_t limit)
+{
+    struct out o = {dst, cap, 0, 0};
+    uint8_t end[ETCD_KEY_MAX];
+    if (!key_ok(start, slen) || !key_ok(prefix, plen) || rev < 0 || limit < 1) return -1;
+    /* the start must lie inside the prefix */
+    if (slen < plen || memcmp(start, prefix, plen) != 0) return -1;
+    size_t n = prefix_end(end, prefix, plen);
+    put_s(&o, "{");
+    put_b64(&o, "key", start, slen);
+    put_s(&o, ",");
+    put_b64(&o, "range_end", end, n);
+    put_s(&o, ",\"limit\":");
+    put_i(&o, limit);
+    if (rev > 0) {
+        put_s(&o, ",\"revision\":");
+        put_i(&o, rev);
+    }
+    put_s(&o, "}");
+    return done(&o);
+}
+
 /* A put that happens only if the key's create_revision is rev (0: the key
  * does not exist), else a read of the key: the election's one step. */
 static int put_if(char *dst, size_t cap, const void *key, size_t klen, const void *val,

@@ -143,25 +143,24 @@ static void copy_text(const struct etcd_json *j, size_t v, char *dst, size_t cap
     snprintf(dst, cap, "%s", tmp);
 }
 
-/* A base64 member: decoded into dst (cap bytes), length in *n, at least min. */
+/* A base64 member: decoded into dst (cap bytes), length in *n, at least min.
+ * 1 (not an error) when it is valid but decodes to more than cap bytes. */
 static int get_b64(const struct etcd_json *j, size_t v, uint8_t *dst, size_t cap, size_t min,
                    size_t *n, const char *where, const char *field, char *err, size_t errcap)
 {
     char txt[4 * ((ETCD_VAL_MAX + 2) / 3) + 4];
     size_t tcap = 4 * ((cap + 2) / 3);
-    char why[48];
     *n = 0;
-    snprintf(why, sizeof(why), "longer than %zu bytes", cap);
     if (absent(j, v)) {
         if (min) return bad(err, errcap, where, field, "missing");
         return 0;
     }
     if (j->t[v].type != ETCD_T_STR) return bad(err, errcap, where, field, "not a string");
     long l = etcd_json_str(j, v, txt, tcap);
-    if (l < 0) return bad(err, errcap, where, field, why);
+    if (l < 0) return 1; /* longer than cap can be as base64 */
     if (l % 4 == 0 && l > 0) {
         size_t pad = (txt[l - 1] == '=') + (txt[l - 2] == '=');
-        if ((size_t)l / 4 * 3 - pad > cap) return bad(err, errcap, where, field, why);
+        if ((size_t)l / 4 * 3 - pad > cap) return 1;
     }
     int d = etcd_b64_dec(dst, cap, txt, (size_t)l);
     if (d < 0) return bad(err, errcap, where, field, "bad base64");
@@ -258,10 +257,15 @@ static int kv_dec(const struct etcd_json *j, size_t v, struct etcd_kv *kv, const
     size_t w[6];
     if (j->t[v].type != ETCD_T_OBJ) return etcd_err(err, errcap, "etcd: %s: not an object", at);
     fields(j, v, names, w, 6);
-    if (get_b64(j, w[0], kv->key, ETCD_KEY_MAX, 1, &kv->key_len, at, "key", err, errcap) < 0 ||
-        get_b64(j, w[1], kv->value, ETCD_VAL_MAX, 0, &kv->value_len, at, "value", err, errcap) <
-            0 ||
-        get_i64(j, w[2], &kv->create_rev, at, "create_revision", err, errcap) < 0 ||
+    int kbig = get_b64(j, w[0], kv->key, ETCD_KEY_MAX, 1, &kv->key_len, at, "key", err, errcap);
+    int vbig = kbig < 0 ? 0
+                        : get_b64(j, w[1], kv->value, ETCD_VAL_MAX, 0, &kv->value_len, at, "value",
+                                  err, errcap);
+    if (kbig < 0 || vbig < 0) return -1;
+    kv->oversize = kbig ? 2 : vbig ? 1 : 0;
+    if (kbig) kv->key_len = 0;
+    if (kv->oversize) kv->value_len = 0;
+    if (get_i64(j, w[2], &kv->create_rev, at, "create_revision", err, errcap) < 0 ||
         get_i64(j, w[3], &kv->mod_rev, at, "mod_revision", err, errcap) < 0 ||
         get_i64(j, w[4], &kv->version, at, "version", err, errcap) < 0 ||
         get_i64(j, w[5], &kv->lease, at, "lease", err, errcap) < 0)
@@ -315,12 +319,14 @@ int etcd_resp_plain(int status, const char *json, size_t len, struct etcd_resp *
 static int range_walk(const struct etcd_json *j, struct etcd_resp *r, etcd_kv_fn *fn, void *ctx,
                       char *err, size_t errcap)
 {
-    static const char *const names[] = {"kvs", "count"};
-    size_t v[2], n = 0;
+    static const char *const names[] = {"kvs", "count", "more"};
+    size_t v[3], n = 0;
     int64_t count;
     if (header(j, 0, r, "", err, errcap) < 0) return -1;
-    fields(j, 0, names, v, 2);
-    if (get_i64(j, v[1], &count, "", "count", err, errcap) < 0) return -1;
+    fields(j, 0, names, v, 3);
+    if (get_i64(j, v[1], &count, "", "count", err, errcap) < 0 ||
+        get_bool(j, v[2], &r->more, "", "more", err, errcap) < 0)
+        return -1;
     return kvs(j, v[0], "", fn, ctx, &n, err, errcap);
 }
 

@@ -24,7 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int on_kv(void *ctx, int type, const struct etcd_kv *kv)
 {
     CHECK(type == ETCD_EV_PUT || type == ETCD_EV_DELETE);
-    CHECK(kv->key_len >= 1 && kv->key_len <= ETCD_KEY_MAX);
+    CHECK(kv->oversize >= 0 && kv->oversize <= 2);
+    CHECK(kv->oversize == 2 ? kv->key_len == 0 : kv->key_len >= 1 && kv->key_len <= ETCD_KEY_MAX);
+    CHECK(!kv->oversize || kv->value_len == 0);
     CHECK(kv->value_len <= ETCD_VAL_MAX);
     CHECK(kv->create_rev >= 0 && kv->mod_rev >= 0 && kv->version >= 0 && kv->lease >= 0);
     (*(int *)ctx)++;

@@ -146,13 +146,23 @@ t_check "$T_NAME: new flows after the failover: a2 reaches b1, a3 reaches a1" \
 takeover=$(grep -h "master (takeover" "$TMP"/n*.log | wc -l)
 t_check "$T_NAME: the new masters took over (logged 'takeover: the switch keeps its flows': $takeover)" \
   test "$takeover" -ge 1
+# 600 shared keys written straight into etcd while n$V is down: its read at
+# start-up comes in pages (256 keys each) and must bring them all
+EP="127.0.0.1:${ETCD_CLIENT[1]}"
+for b in 0 1 2 3 4 5; do
+  { echo; for k in $(seq 0 99); do echo "put /vf-$T_ID/shared/bulk/k$b$k v$b$k"; done; echo; echo; } |
+    etcdctl --endpoints "$EP" txn >/dev/null 2>&1
+done
 # the killed instance comes back: it joins as slave of everything
-cl_vfd_start "$TMP" $V "portscan, l2_learning" 2 "" ||
+cl_vfd_start "$TMP" $V "portscan, l2_learning" 2 ||
   { t_fail "$T_NAME: n$V did not restart"; exit 1; }
 # its OpenFlow port changed: give the bridges the new one
 targets=""; for k in 1 2 3; do targets+=" tcp:127.0.0.1:${OF_PORT[$k]}"; done
 for b in 1 2 3; do ovs-vsctl set-controller "$BR$b" $targets; done
 t_wait_for 15 eval "[ \"\$(cl_role $V $DP1)\" = slave ] && [ \"\$(cl_role $V $DP2)\" = slave ] && [ \"\$(cl_role $V $DP3)\" = slave ]"
+bulk=$(cl_ctl $V cluster | grep -c '^  bulk/k')
+t_check "$T_NAME: n$V read the 600 keys written while it was down (its paged read at start: $bulk)" \
+  test "$bulk" = 600
 t_check "$T_NAME: n$V restarted and joined as slave of the three bridges" \
   eval "[ \"\$(cl_role $V $DP1)\" = slave ] && [ \"\$(cl_role $V $DP2)\" = slave ] && [ \"\$(cl_role $V $DP3)\" = slave ]"
 

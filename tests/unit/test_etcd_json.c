@@ -293,6 +293,16 @@ static void test_requests(void **state)
            "\"lease\":\"7\"}}],\"failure\":[{\"request_range\":{\"key\":\"L3ZmL3g=\"}}]}");
     assert_int_equal(etcd_req_put_if(d, sizeof(d), "/vf/x", 5, "a", 1, 7, 0), -1); /* that is create */
     assert_int_equal(etcd_req_put_if(d, sizeof(d), "/vf/x", 5, "a", 1, -1, 2), -1);
+    /* a page of a prefix read: from a start inside the prefix, at a revision */
+    assert_true(etcd_req_range_page(d, sizeof(d), "/vf/a\0", 6, "/vf/", 4, 12, 256) > 0);
+    assert_string_equal(d, "{\"key\":\"L3ZmL2EA\",\"range_end\":\"L3ZmMA==\",\"limit\":\"256\","
+                           "\"revision\":\"12\"}");
+    assert_true(etcd_req_range_page(d, sizeof(d), "/vf/", 4, "/vf/", 4, 0, 1) > 0);
+    assert_string_equal(d, "{\"key\":\"L3ZmLw==\",\"range_end\":\"L3ZmMA==\",\"limit\":\"1\"}");
+    assert_int_equal(etcd_req_range_page(d, sizeof(d), "/vg/a", 5, "/vf/", 4, 0, 1), -1);
+    assert_int_equal(etcd_req_range_page(d, sizeof(d), "/v", 2, "/vf/", 4, 0, 1), -1);
+    assert_int_equal(etcd_req_range_page(d, sizeof(d), "/vf/a", 5, "/vf/", 4, 0, 0), -1);
+    assert_int_equal(etcd_req_range_page(d, sizeof(d), "/vf/a", 5, "/vf/", 4, -1, 1), -1);
     assert_true(etcd_req_watch(d, sizeof(d), "/vf/", 4, 1) > 0);
     assert_string_equal(d, "{\"create_request\":{\"key\":\"L3ZmLw==\",\"range_end\":\"L3ZmMA==\","
                            "\"start_revision\":\"1\"}}");

@@ -38,7 +38,12 @@ static int on_kv(void *ctx, int type, const struct etcd_kv *kv)
 {
     struct seen *s = ctx;
     assert_true(s->n < 8);
-    assert_true(kv->key_len >= 1 && kv->key_len <= ETCD_KEY_MAX);
+    if (kv->oversize == 2)
+        assert_true(kv->key_len == 0 && kv->value_len == 0);
+    else if (kv->oversize == 1)
+        assert_true(kv->key_len >= 1 && kv->value_len == 0);
+    else
+        assert_true(kv->key_len >= 1 && kv->key_len <= ETCD_KEY_MAX);
     assert_true(kv->value_len <= ETCD_VAL_MAX);
     s->type[s->n] = type;
     s->kv[s->n++] = *kv;
@@ -369,21 +374,47 @@ static void test_resp_malformed(void **state)
     refused_as(RANGE, 200, "{\"kvs\":[{\"key\":\"YQ==\",\"lease\":[]}]}",
                "etcd: kvs[0].lease: not an integer");
     refused_as(RANGE, 200, "{\"count\":\"x\"}", "etcd: count: not an integer");
+    refused_as(RANGE, 200, "{\"more\":\"yes\"}", "etcd: more: not a boolean");
     {
-        /* Keys and values one byte over their limit. */
+        /* a page cut at its limit says so */
+        static const char page[] = "{\"header\":{\"revision\":\"9\"},\"kvs\":[" KV_OK "],\"more\":true,"
+                                   "\"count\":\"3\"}";
+        struct etcd_resp r;
+        char err[ETCD_ERR_MAX];
+        assert_int_equal(etcd_resp_range(200, page, strlen(page), &r, NULL, NULL, err, sizeof(err)),
+                         0);
+        assert_int_equal(r.more, 1);
+        assert_int_equal(r.revision, 9);
+    }
+    {
+        /* Keys and values one byte over their limit: passed on marked
+         * oversize (empty, revisions kept), not an error - one such key must
+         * not make every read of the prefix fail. Still bad base64 inside
+         * such a value is an error. */
         static char doc[8192], b64[2048];
         static uint8_t raw[ETCD_VAL_MAX + 1];
+        struct etcd_resp r;
+        char err[ETCD_ERR_MAX];
         memset(raw, 'k', sizeof(raw));
         etcd_b64_enc(b64, raw, ETCD_KEY_MAX + 1);
-        snprintf(doc, sizeof(doc), "{\"kvs\":[{\"key\":\"%s\"}]}", b64);
-        refused_as(RANGE, 200, doc, "etcd: kvs[0].key: longer than 256 bytes");
+        snprintf(doc, sizeof(doc), "{\"kvs\":[{\"key\":\"%s\",\"create_revision\":\"4\"}," KV_OK "]}",
+                 b64);
+        struct seen o = {0};
+        assert_int_equal(etcd_resp_range(200, doc, strlen(doc), &r, on_kv, &o, err, sizeof(err)), 0);
+        assert_int_equal(o.n, 2);
+        assert_int_equal(o.kv[0].oversize, 2);
+        assert_int_equal(o.kv[0].key_len, 0);
+        assert_int_equal(o.kv[0].create_rev, 4);
+        assert_false(o.kv[1].oversize);
         etcd_b64_enc(b64, raw, ETCD_VAL_MAX + 1);
         snprintf(doc, sizeof(doc), "{\"kvs\":[{\"key\":\"YQ==\",\"value\":\"%s\"}]}", b64);
-        refused_as(RANGE, 200, doc, "etcd: kvs[0].value: longer than 1024 bytes");
+        memset(&o, 0, sizeof(o));
+        assert_int_equal(etcd_resp_range(200, doc, strlen(doc), &r, on_kv, &o, err, sizeof(err)), 0);
+        assert_int_equal(o.kv[0].oversize, 1);
+        assert_int_equal(o.kv[0].value_len, 0);
+        assert_int_equal(o.kv[0].key_len, 1); /* the key is kept */
         /* At the limits: accepted. */
-        struct etcd_resp r;
         struct seen s = {0};
-        char err[ETCD_ERR_MAX];
         char kb[400];
         etcd_b64_enc(kb, raw, ETCD_KEY_MAX);
         etcd_b64_enc(b64, raw, ETCD_VAL_MAX);

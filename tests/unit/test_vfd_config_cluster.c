@@ -127,10 +127,10 @@ static void test_errors(void **state)
         {"name = n\nendpoints = http://127.0.0.1:2379, http://127.0.0.1:2379\n",
          "7: endpoints: 'http://127.0.0.1:2379' given twice"},
         {"name = n\nendpoints = http://127.0.0.1:2379\nprefix = visorflow\n",
-         "8: prefix: 'visorflow' is not /SEGMENT[/SEGMENT...] of A-Z a-z 0-9 _ - . (at most 48 "
+         "8: prefix: 'visorflow' is not /SEGMENT[/SEGMENT...] of A-Z a-z 0-9 _ - . (at most 47 "
          "bytes)"},
         {"name = n\nendpoints = http://127.0.0.1:2379\nprefix = /a//b\n",
-         "8: prefix: '/a//b' is not /SEGMENT[/SEGMENT...] of A-Z a-z 0-9 _ - . (at most 48 "
+         "8: prefix: '/a//b' is not /SEGMENT[/SEGMENT...] of A-Z a-z 0-9 _ - . (at most 47 "
          "bytes)"},
         {"name = n\nendpoints = http://127.0.0.1:2379\nlease_ttl = 1\n",
          "8: lease_ttl: 1 is out of range 2..3600"},
