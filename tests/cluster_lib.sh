@@ -65,9 +65,10 @@ cl_etcd_run() {
   t_on_exit "kill -9 ${ETCD_PID[$i]} 2>/dev/null; wait ${ETCD_PID[$i]} 2>/dev/null"
 }
 
+# (CL_SCHEME=https for members that serve TLS)
 cl_etcd_endpoints() {
   local i out=""
-  for i in "${!ETCD_CLIENT[@]}"; do out+="${out:+, }http://127.0.0.1:${ETCD_CLIENT[$i]}"; done
+  for i in "${!ETCD_CLIENT[@]}"; do out+="${out:+, }${CL_SCHEME:-http}://127.0.0.1:${ETCD_CLIENT[$i]}"; done
   echo "$out"
 }
 

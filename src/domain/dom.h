@@ -30,6 +30,7 @@
 #include "lib/ev.h"
 #include "lib/log.h"
 #include "msg/msg.h"
+#include "tls/tls.h"
 
 struct lua_State;
 struct dom_of;
@@ -104,6 +105,8 @@ struct dom {
 /* ---- dom_main.c ---- */
 __attribute__((noreturn)) void dom_fatal(struct dom *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+struct tls_ctx *dom_tls_ctx(struct dom *d, const struct msg_tls_config *m, struct msg_r *r,
+                            enum tls_role role);
 /* Dispatch one message received from the core (main loop or deferred). */
 void dom_handle(struct dom *d, const struct msg_hdr *h, const uint8_t *p, int *fds, int nfds);
 

@@ -1001,19 +1001,7 @@ int dom_cluster_tls(struct dom *d, struct msg_tls_config *m, struct msg_r *r)
 {
     struct dom_cluster *k = d->cluster;
     if (k->tls) return msg_r_fail(r, "a second TLS_CONFIG");
-    struct tls_settings s = {.key = m->key,
-                             .cert = m->cert,
-                             .ca = m->ca,
-                             .key_len = m->key_len,
-                             .cert_len = m->cert_len,
-                             .ca_len = m->ca_len,
-                             .min_version = m->min_version,
-                             .ciphers = m->ciphers,
-                             .ciphersuites = m->ciphersuites};
-    char err[TLS_ERR_MAX];
-    k->tls = tls_ctx_new(&s, TLS_CLIENT, NULL, err, sizeof(err));
-    tls_scrub((void *)r->p, r->len);
-    if (!k->tls) dom_fatal(d, "TLS: %s (the core accepted the same settings)", err);
+    k->tls = dom_tls_ctx(d, m, r, TLS_CLIENT);
     return MSG_OK;
 }
 

@@ -48,6 +48,30 @@ void dom_fatal(struct dom *d, const char *fmt, ...)
     exit(2);
 }
 
+/* A TLS context from TLS_CONFIG's key material, for any kind (the of
+ * domain's listeners, the mgmt server, the cluster's etcd client). The
+ * payload r reads (the key's bytes) is scrubbed whatever the outcome; a
+ * context the core built from the same settings and this side cannot is a
+ * broken domain. */
+struct tls_ctx *dom_tls_ctx(struct dom *d, const struct msg_tls_config *m, struct msg_r *r,
+                            enum tls_role role)
+{
+    struct tls_settings s = {.key = m->key,
+                             .cert = m->cert,
+                             .ca = m->ca,
+                             .key_len = m->key_len,
+                             .cert_len = m->cert_len,
+                             .ca_len = m->ca_len,
+                             .min_version = m->min_version,
+                             .ciphers = m->ciphers,
+                             .ciphersuites = m->ciphersuites};
+    char err[TLS_ERR_MAX];
+    struct tls_ctx *x = tls_ctx_new(&s, role, NULL, err, sizeof(err));
+    tls_scrub((void *)r->p, r->len);
+    if (!x) dom_fatal(d, "TLS: %s (the core accepted the same settings)", err);
+    return x;
+}
+
 /* ---- timers ------------------------------------------------------------------------- */
 
 static void heartbeat(struct ev_loop *loop, uint64_t id, void *ctx)

@@ -332,18 +332,7 @@ int dom_mgmt_tls(struct dom *d, struct msg_tls_config *mt, struct msg_r *r)
     if (d->configured) return msg_r_fail(r, "TLS_CONFIG after the configuration");
     if (mt->min_version != TLS_V13) return msg_r_fail(r, "the management API speaks TLS 1.3 only");
     m->tls_seen = 1;
-    struct tls_settings s = {.key = mt->key,
-                             .cert = mt->cert,
-                             .ca = mt->ca,
-                             .key_len = mt->key_len,
-                             .cert_len = mt->cert_len,
-                             .ca_len = mt->ca_len,
-                             .min_version = mt->min_version,
-                             .ciphersuites = mt->ciphersuites};
-    char err[TLS_ERR_MAX];
-    m->tls = tls_ctx_new(&s, TLS_SERVER, NULL, err, sizeof(err));
-    tls_scrub((void *)r->p, r->len); /* the key's bytes go now, whatever the outcome */
-    if (!m->tls) dom_fatal(d, "TLS: %s (the core accepted the same settings)", err);
+    m->tls = dom_tls_ctx(d, mt, r, TLS_SERVER); /* the key's bytes go now, whatever the outcome */
     return MSG_OK;
 }
 

@@ -137,23 +137,9 @@ int dom_of_tls(struct dom *d, struct msg_tls_config *m, struct msg_r *r)
     if (of->tls_seen) return msg_r_fail(r, "a second TLS_CONFIG");
     if (d->configured) return msg_r_fail(r, "TLS_CONFIG after the configuration");
     of->tls_seen = 1;
-    struct tls_settings s = {
-        .key = m->key,
-        .cert = m->cert,
-        .ca = m->ca,
-        .key_len = m->key_len,
-        .cert_len = m->cert_len,
-        .ca_len = m->ca_len,
-        .min_version = m->min_version,
-        .ciphers = m->ciphers,
-        .ciphersuites = m->ciphersuites,
-    };
-    char err[TLS_ERR_MAX];
-    of->tls = tls_ctx_new(&s, TLS_SERVER, NULL, err, sizeof(err));
     /* The key's bytes are in our receive buffer (the payload r reads): they
      * go now, whatever the outcome. The context keeps the parsed key. */
-    tls_scrub((void *)r->p, r->len);
-    if (!of->tls) dom_fatal(d, "TLS: %s (the core accepted the same settings)", err);
+    of->tls = dom_tls_ctx(d, m, r, TLS_SERVER);
     char subj[160];
     tls_ctx_subject(of->tls, subj, sizeof(subj));
     log_info(&d->log, "of", "TLS ready: certificate %s, minimum TLS %s", subj,

@@ -116,19 +116,26 @@ int etcd_req_lease_id(char *dst, size_t cap, int64_t id)
     return done(&o);
 }
 
+/* A PutRequest's members: key, value, and the lease when there is one. */
+static void put_kv(struct out *o, const void *key, size_t klen, const void *val, size_t vlen,
+                   int64_t lease)
+{
+    put_b64(o, "key", key, klen);
+    put_s(o, ",");
+    put_b64(o, "value", val, vlen);
+    if (lease > 0) {
+        put_s(o, ",\"lease\":");
+        put_i(o, lease);
+    }
+}
+
 int etcd_req_put(char *dst, size_t cap, const void *key, size_t klen, const void *val, size_t vlen,
                  int64_t lease)
 {
     struct out o = {dst, cap, 0, 0};
     if (!key_ok(key, klen) || !val_ok(val, vlen) || lease < 0) return -1;
     put_s(&o, "{");
-    put_b64(&o, "key", key, klen);
-    put_s(&o, ",");
-    put_b64(&o, "value", val, vlen);
-    if (lease > 0) {
-        put_s(&o, ",\"lease\":");
-        put_i(&o, lease);
-    }
+    put_kv(&o, key, klen, val, vlen, lease);
     put_s(&o, "}");
     return done(&o);
 }
@@ -178,13 +185,7 @@ static int put_if(char *dst, size_t cap, const void *key, size_t klen, const voi
     put_s(&o, ",\"create_revision\":");
     put_i(&o, rev);
     put_s(&o, "}],\"success\":[{\"request_put\":{");
-    put_b64(&o, "key", key, klen);
-    put_s(&o, ",");
-    put_b64(&o, "value", val, vlen);
-    if (lease > 0) {
-        put_s(&o, ",\"lease\":");
-        put_i(&o, lease);
-    }
+    put_kv(&o, key, klen, val, vlen, lease);
     put_s(&o, "}}],\"failure\":[{\"request_range\":{");
     put_b64(&o, "key", key, klen);
     put_s(&o, "}}]}");

@@ -35,41 +35,23 @@ ETLS=(--endpoints "https://127.0.0.1:$CP" --cacert "$PKI/ca.pem" --cert "$PKI/n1
 t_wait_for 20 etcdctl "${ETLS[@]}" endpoint health >/dev/null 2>&1 ||
   { t_fail "$T_NAME: etcd over TLS did not start: $(tail -3 "$TMP/etcd.log")"; exit 1; }
 
-# start_vfd I SCHEME CA CERT KEY: an instance with one endpoint
+# start_vfd I SCHEME CA CERT KEY: an instance with the one endpoint
+ETCD_CLIENT[1]=$CP
+mkdir -p "$TMP/apps" && cp "$VF_ROOT/lua/apps/hub.lua" "$TMP/apps/"
 start_vfd() {
-  local i=$1 scheme=$2 ca=$3 cert=$4 key=$5 tls=""
-  [ "$scheme" = https ] && tls="tls_ca = $ca
-tls_cert = $cert
-tls_key = $key"
-  SOCK[$i]=$TMP/n$i.sock OF_PORT[$i]=$(cl_port)
-  mkdir -p "$TMP/apps"
-  cat >"$TMP/n$i.conf" <<CONF
-[controller]
-listen = 127.0.0.1:${OF_PORT[$i]}
-apps = hub
-app_dir = $VF_ROOT/lua/apps
-[daemon]
-control = ${SOCK[$i]}
-[cluster]
-name = n$i
-endpoints = $scheme://127.0.0.1:$CP
-prefix = /vf-tls-$T_ID
-lease_ttl = 2
-request_timeout = 1s
-$tls
-CONF
-  "$VF_BUILD/visorflowd" -c "$TMP/n$i.conf" >"$TMP/n$i.log" 2>&1 &
-  VFD_PID[$i]=$!
-  t_on_exit "kill ${VFD_PID[$i]} 2>/dev/null; wait ${VFD_PID[$i]} 2>/dev/null"
-  t_wait_for 10 test -S "${SOCK[$i]}"
+  local tls=""
+  [ "$2" = https ] && tls="tls_ca = $3
+tls_cert = $4
+tls_key = $5"
+  CL_SCHEME=$2 cl_vfd_start "$TMP" "$1" hub 2 "$tls"
 }
 
 start_vfd 1 https "$PKI/ca.pem" "$PKI/n1.pem" "$PKI/n1.key" ||
   { t_fail "$T_NAME: visorflowd n1 did not start: $(tail -5 "$TMP/n1.log")"; exit 1; }
 t_check "$T_NAME: n1 joins through https:// with its client certificate" t_wait_for 10 cl_connected 1
-etcdctl "${ETLS[@]}" get --prefix "/vf-tls-$T_ID/members/" >"$TMP/members.txt" 2>&1
+etcdctl "${ETLS[@]}" get --prefix "/vf-$T_ID/members/" >"$TMP/members.txt" 2>&1
 t_check "$T_NAME: its member key is in etcd (etcdctl over TLS: $(head -1 "$TMP/members.txt"))" \
-  grep -q "^/vf-tls-$T_ID/members/n1$" "$TMP/members.txt"
+  grep -q "^/vf-$T_ID/members/n1$" "$TMP/members.txt"
 t_check "$T_NAME: visorflowctl cluster: connected over https to 127.0.0.1:$CP" \
   eval "cl_ctl 1 cluster | grep -q 'etcd: connected to 127.0.0.1:$CP'"
 

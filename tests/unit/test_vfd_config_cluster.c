@@ -10,38 +10,10 @@
 #include <unistd.h>
 
 #include "daemon/vfd.h"
-
-static char dir[64], path[96];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/vf-clcfg.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/vf.conf", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(path);
-    rmdir(dir);
-    return 0;
-}
+#include "vfd_config_harness.h"
 
 /* Lines 1-5 are these; a test's text starts at line 6, inside [cluster]. */
 #define HEAD "[controller]\napps = hub\n[daemon]\ncontrol = /tmp/vf-clcfg.sock\n[cluster]\n"
-
-static int load(struct vfd_config *cfg, const char *text, char *err, size_t cap)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    err[0] = '\0';
-    return vfd_config_load(cfg, path, "/usr/sbin/visorflowd", err, cap);
-}
 
 static const struct vfd_domain_conf *cluster_domain(const struct vfd_config *cfg)
 {
