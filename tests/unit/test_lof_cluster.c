@@ -64,17 +64,10 @@ static int teardown(void **state)
     return lt_teardown(state);
 }
 
-#define APP                                                                                        \
-    "function show(...) local o = {} for i = 1, select('#', ...) do\n"                             \
-    "  o[#o + 1] = tostring((select(i, ...))) end vf.record('r', table.concat(o, '|')) end\n"
-
-/* Runs lua from a timer (not while loading), its show() lines recorded. */
+/* Runs lua from a timer, its show() lines recorded. */
 static void run(const char *lua)
 {
-    char src[4096];
-    snprintf(src, sizeof(src), APP "vf.after(0, function() %s end)\nreturn {}\n", lua);
-    lt_load1(T, "a", src);
-    lt_advance(T, 20);
+    lt_run_later(T, lua);
 }
 
 static void put(const char *key, const char *val)
@@ -189,7 +182,7 @@ static void test_refusals(void **state)
     /* While the chunk loads: refused (a load that fails later must not have
      * changed the cluster); watch and get work. */
     lt_load1(T, "a",
-             APP "show('load', cluster.put('a', 'x'))\n"
+             LT_SHOW_APP "show('load', cluster.put('a', 'x'))\n"
                  "show('load', cluster.watch('a', function() end), cluster.get('a'))\n"
                  "vf.after(0, function() show('timer', cluster.put('a', 'y')) end)\nreturn {}\n");
     lt_advance(T, 20);
@@ -238,7 +231,7 @@ static void test_rate_limit(void **state)
     lt_want_records(want);
 }
 
-#define WATCHER APP "local function w(tag) return function(k, v) show(tag, k, v) end end\n"
+#define WATCHER LT_SHOW_APP "local function w(tag) return function(k, v) show(tag, k, v) end end\n"
 
 static void test_watch_events(void **state)
 {
@@ -402,8 +395,8 @@ static void test_mirror_bound(void **state)
 static void test_budget_in_watcher(void **state)
 {
     (void)state;
-    const char *a_src = APP "cluster.watch('k', function() while true do end end)\nreturn {}\n";
-    const char *b_src = APP "cluster.watch('k', function(k, v) show('b', k, v) end)\nreturn {}\n";
+    const char *a_src = LT_SHOW_APP "cluster.watch('k', function() while true do end end)\nreturn {}\n";
+    const char *b_src = LT_SHOW_APP "cluster.watch('k', function(k, v) show('b', k, v) end)\nreturn {}\n";
     struct lof_app_src apps[2] = {{"a", "a", a_src, strlen(a_src), NULL, 0},
                                   {"b", "b", b_src, strlen(b_src), NULL, 0}};
     char err[256];

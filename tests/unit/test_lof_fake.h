@@ -482,6 +482,21 @@ LF_API bool lf_log_has(struct lt *t, const char *needle)
 
 static struct lt *T __attribute__((unused));
 
+/* An app whose show(...) records its arguments ('|'-joined) as one line of
+ * stream "r"; lt_run_later runs lua in it from a timer (not while loading,
+ * where the host's modules refuse most calls) and lets the timer fire. */
+#define LT_SHOW_APP                                                                                \
+    "function show(...) local o = {} for i = 1, select('#', ...) do\n"                             \
+    "  o[#o + 1] = tostring((select(i, ...))) end vf.record('r', table.concat(o, '|')) end\n"
+
+LF_API void lt_run_later(struct lt *t, const char *lua)
+{
+    char src[4096];
+    snprintf(src, sizeof(src), LT_SHOW_APP "vf.after(0, function() %s end)\nreturn {}\n", lua);
+    lt_load1(t, "a", src);
+    lt_advance(t, 20);
+}
+
 /* cmocka setups: T with the default instruction budget, or a small one. */
 LF_API int lt_setup(void **state)
 {

@@ -41,17 +41,10 @@ static int teardown(void **state)
     return lt_teardown(state);
 }
 
-#define APP                                                                                        \
-    "function show(...) local o = {} for i = 1, select('#', ...) do\n"                             \
-    "  o[#o + 1] = tostring((select(i, ...))) end vf.record('r', table.concat(o, '|')) end\n"
-
-/* Runs lua from a timer (not while loading), its show() lines recorded. */
+/* Runs lua from a timer, its show() lines recorded. */
 static void run(const char *lua)
 {
-    char src[4096];
-    snprintf(src, sizeof(src), APP "vf.after(0, function() %s end)\nreturn {}\n", lua);
-    lt_load1(T, "a", src);
-    lt_advance(T, 20);
+    lt_run_later(T, lua);
 }
 
 static void test_bad_arguments(void **state)
@@ -168,7 +161,7 @@ static void test_refusals(void **state)
     /* While the chunk loads: refused (a load that fails must not have told a
      * guest anything); from a timer of the same app: sent. */
     lt_load1(T, "a",
-             APP "show('load', guest.notify(1, 'x'))\n"
+             LT_SHOW_APP "show('load', guest.notify(1, 'x'))\n"
                  "vf.after(0, function() show('timer', guest.notify(1, 'y')) end)\nreturn {}\n");
     lt_advance(T, 20);
     lt_want_records("a/r: load|nil|guest.notify: not while the apps load (use switch_up, "

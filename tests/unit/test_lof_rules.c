@@ -58,17 +58,10 @@ static int teardown(void **state)
     return lt_teardown(state);
 }
 
-/* An app with go(expr) evaluated from a timer, its results recorded. */
-#define APP                                                                                        \
-    "function show(...) local o = {} for i = 1, select('#', ...) do\n"                             \
-    "  o[#o + 1] = tostring((select(i, ...))) end vf.record('r', table.concat(o, '|')) end\n"
-
+/* Runs lua from a timer, its show() lines recorded. */
 static void run(const char *lua)
 {
-    char src[4096];
-    snprintf(src, sizeof(src), APP "vf.after(0, function() %s end)\nreturn {}\n", lua);
-    lt_load1(T, "a", src);
-    lt_advance(T, 20);
+    lt_run_later(T, lua);
 }
 
 /* ---- validation ------------------------------------------------------------------------- */
@@ -274,7 +267,7 @@ static void test_reload_and_loading(void **state)
     assert_int_equal(n_rq, 1);
     lt_clear_records();
     lt_load1(T, "a",
-             APP "show('load', rules.add({addr = 'any'}, print))\n"
+             LT_SHOW_APP "show('load', rules.add({addr = 'any'}, print))\n"
                  "show('load', rules.list(function(t) show('listed', #t) end))\nreturn {}\n");
     lt_want_records("a/r: load|nil|rules.add: not while the apps load (use switch_up, reloaded or "
                     "a timer)\n"
@@ -314,7 +307,7 @@ static void test_monitor_drop(void **state)
 {
     (void)state;
     static const char first[] =
-        APP "local function dump(e) local k = {} for n in pairs(e) do k[#k + 1] = n end\n"
+        LT_SHOW_APP "local function dump(e) local k = {} for n in pairs(e) do k[#k + 1] = n end\n"
             "  table.sort(k) local o = {} for _, n in ipairs(k) do\n"
             "    o[#o + 1] = n .. '=' .. tostring(e[n]) end return table.concat(o, ' ') end\n"
             "return { monitor_drop = function(ev) vf.record('d', dump(ev))\n"
