@@ -67,7 +67,7 @@ for f in build/fuzz/fuzz_*; do
   work=$(mktemp -d "$LOG/corpus.XXXX")
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
   out="$LOG/$(basename "$f").out"
-  if timeout 120 "$f" -max_total_time="${FUZZ_SMOKE_SECONDS:-10}" -timeout=10 \
+  if timeout 120 "$f" -max_total_time="${FUZZ_SMOKE_SECONDS:-5}" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$LOG/" "$work" >"$out" 2>&1; then
     pass=$((pass + 1))
     echo "ok:   $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$out" | awk '{print $2}') execs, no crash)"
