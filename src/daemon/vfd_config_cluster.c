@@ -154,9 +154,17 @@ int vfd_config_cluster(struct vfd_config *cfg, char *err, size_t errcap)
                  line);
         return -1;
     }
-    if (k->tls &&
-        tls_conf_load(&k->tls_conf, c, "cluster", true, conf_find(c, "cluster", "endpoints")->line,
-                      err, errcap) != 0)
+    unsigned ep_line = conf_find(c, "cluster", "endpoints")->line;
+    static const char *const need[] = {"tls_key", "tls_cert", "tls_ca"};
+    for (size_t i = 0; k->tls && i < 3; i++)
+        if (!conf_find(c, "cluster", need[i])) {
+            snprintf(err, errcap,
+                     "%s:%u: endpoints: https:// needs %s in [cluster] (tls_key and tls_cert: the "
+                     "client certificate etcd asks for; tls_ca: the CA of its members)",
+                     c->origin, ep_line, need[i]);
+            return -1;
+        }
+    if (k->tls && tls_conf_load(&k->tls_conf, c, "cluster", true, ep_line, err, errcap) != 0)
         return -1;
     return 0;
 }
