@@ -440,4 +440,25 @@ FK_API void fk_packet_in(struct fk *f, uint32_t xid, uint16_t in_port, size_t le
     fk_send(f, &m);
 }
 
+/* A PACKET_OUT of PO_DATA bytes filled with fill (one output action): the
+ * unit of a backlog in the liveness and TLS tests. */
+#define PO_DATA 1000
+#define PO_LEN  (16 + 8 + PO_DATA) /* ofp_packet_out + one output action + data */
+
+FK_API int send_po(struct ofc_switch *sw, uint8_t fill)
+{
+    static uint8_t data[PO_DATA];
+    memset(data, fill, sizeof(data));
+    struct of10_action act = {.type = OFPAT10_OUTPUT, .len = 8};
+    act.u.output.port = 1;
+    struct of10_msg m = {.version = 1, .type = OFPT10_PACKET_OUT};
+    m.u.packet_out.buffer_id = OFP10_NO_BUFFER;
+    m.u.packet_out.in_port = OFPP10_NONE;
+    m.u.packet_out.actions.v = &act;
+    m.u.packet_out.actions.n = 1;
+    m.u.packet_out.data.p = data;
+    m.u.packet_out.data.len = sizeof(data);
+    return ofc_send(sw, &m);
+}
+
 #endif

@@ -322,25 +322,6 @@ static void test_many_at_once(void **state)
     tc_free(t);
 }
 
-#define PO_DATA 1000
-#define PO_LEN  (16 + 8 + PO_DATA)
-
-static int send_po(struct ofc_switch *sw, uint8_t fill)
-{
-    static uint8_t data[PO_DATA];
-    memset(data, fill, sizeof(data));
-    struct of10_action act = {.type = OFPAT10_OUTPUT, .len = 8};
-    act.u.output.port = 1;
-    struct of10_msg m = {.version = 1, .type = OFPT10_PACKET_OUT};
-    m.u.packet_out.buffer_id = OFP10_NO_BUFFER;
-    m.u.packet_out.in_port = OFPP10_NONE;
-    m.u.packet_out.actions.v = &act;
-    m.u.packet_out.actions.n = 1;
-    m.u.packet_out.data.p = data;
-    m.u.packet_out.data.len = sizeof(data);
-    return ofc_send(sw, &m);
-}
-
 static void test_echo_jumps_backlog(void **state)
 {
     (void)state;
