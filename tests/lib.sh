@@ -73,6 +73,16 @@ t_add_host() {
     ip link set "$ifc" up &&
     { [ -z "$br" ] || ovs-vsctl --timeout=10 add-port "$br" "$ifc"; }
 }
+# t_mon_on_exit PIN [IF...]: on exit, a monitor made under PIN goes: first
+# the uplink interfaces IF (the core made them), then its maps and programs
+# (monctl destroy), then the pin directory.
+t_mon_on_exit() {
+  local pin=$1 i
+  shift
+  t_on_exit "rm -rf $pin"
+  t_on_exit "'$VF_BUILD/tools/monctl' -d $pin destroy"
+  for i in "$@"; do t_on_exit "ip link del $i"; done
+}
 # t_controller_connected BR: the bridge's controller connection is up.
 t_controller_connected() {
   [ "$(ovs-vsctl --timeout=5 get controller "$1" is_connected 2>/dev/null)" = true ]

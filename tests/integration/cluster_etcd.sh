@@ -27,7 +27,6 @@ T_NAME=cluster_etcd
 need_root "$T_NAME"
 need_cmd ip ethtool ping python3 nmap timeout etcd etcdctl
 need_ovs
-MONCTL=$VF_BUILD/tools/monctl
 [ -x "$VF_BUILD/visorflowd" ] && [ -x "$VF_BUILD/visorflowctl" ] ||
   { t_fail "$T_NAME: visorflowd or visorflowctl not built"; exit 1; }
 
@@ -43,9 +42,7 @@ ms_since() { echo "($(now) - $1) * 1000 / 1" | bc; }
 # U/US (the core makes it), US on bridge 2
 G=vc${T_ID}pg2 U=vc${T_ID}mu US=vc${T_ID}ms PIN=/sys/fs/bpf/vf-it-cl-$T_ID
 t_add_host "vc${T_ID}g2" "$G" 10.215.0.23 || { t_fail "$T_NAME: cannot create guest g2"; exit 1; }
-t_on_exit "rm -rf $PIN"
-t_on_exit "'$MONCTL' -d $PIN destroy"
-t_on_exit "ip link del $U"
+t_mon_on_exit "$PIN" $U
 CL_EXTRA[2]="[monitor]
 pin_dir = $PIN
 port = 1 guest=$G uplink=$U peer=$US"

@@ -47,9 +47,7 @@ export VISORFLOW_SOCK=$SOCK
 g1() { ip netns exec "$NS1" "$@"; }
 g2() { ip netns exec "$NS2" "$@"; }
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
-t_on_exit "rm -rf $PIN"
-t_on_exit "'$MONCTL' -d $PIN destroy"
-t_on_exit "ip link del $U1; ip link del $U2"
+t_mon_on_exit "$PIN" $U1 $U2
 echo "# bridge $BR, guests $NS1 ($G1, port 1) $NS2 ($G2, port 2), pins $PIN"
 
 PORT=$(t_free_port) || { t_fail "$T_NAME: no free port"; exit 1; }

@@ -45,9 +45,7 @@ export VISORFLOW_SOCK=$SOCK
 g2() { ip netns exec "$NS2" "$@"; }
 vm() { guest_run -t 30 "$RUN" "$@"; }
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
-t_on_exit "rm -rf $PIN"
-t_on_exit "'$MONCTL' -d $PIN destroy"
-t_on_exit "ip link del $U1; ip link del $U2"
+t_mon_on_exit "$PIN" $U1 $U2
 t_on_exit "ip link del $TAP"
 echo "# bridge $BR, VM on tap $TAP (port 1), guest $NS2 ($G2, port 2), pins $PIN"
 

@@ -39,9 +39,7 @@ GA=10.78.0.1 PA=10.78.0.2
 TMP=$(mktemp -d /tmp/vf-mgmt.XXXXXX)
 SOCK=$TMP/ctl.sock
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
-t_on_exit "rm -rf $PIN"
-t_on_exit "'$MONCTL' -d $PIN destroy"
-t_on_exit "ip link del $U"
+t_mon_on_exit "$PIN" $U
 
 OFPORT=$(t_free_port) && MPORT=$(t_free_port "$OFPORT") || { t_fail "$T_NAME: no free port"; exit 1; }
 echo "# bridge $BR, guest $NSG, peer $NSP, OpenFlow :$OFPORT, management API :$MPORT"

@@ -44,9 +44,7 @@ TMP=$(mktemp -d /tmp/vf-mond.XXXXXX)
 SOCK=$TMP/ctl.sock
 export VISORFLOW_SOCK=$SOCK
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
-t_on_exit "rm -rf $PIN"
-t_on_exit "'$MONCTL' -d $PIN destroy"
-t_on_exit "ip link del $U"
+t_mon_on_exit "$PIN" $U
 echo "# bridge $BR, guest $NSG ($G), peer $NSP ($P), uplink $U/$US, pins $PIN"
 
 PORT=$(t_free_port) || { t_fail "$T_NAME: no free port"; exit 1; }

@@ -32,9 +32,7 @@ TMP=$(mktemp -d /tmp/vf-mqemu.XXXXXX)
 RUN=$TMP/vm
 mon() { "$MONCTL" -d "$PIN" "$@"; }
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
-t_on_exit "rm -rf $PIN"
-t_on_exit "'$MONCTL' -d $PIN destroy"
-t_on_exit "ip link del $U"
+t_mon_on_exit "$PIN" $U
 t_on_exit "ip link del $TAP"
 echo "# bridge $BR, VM on tap $TAP, peer $NSP ($P), uplink $U/$US, pins $PIN"
 

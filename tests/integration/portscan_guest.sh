@@ -42,9 +42,7 @@ export VISORFLOW_SOCK=$SOCK
 ga() { ip netns exec "$NSA" "$@"; }
 gb() { ip netns exec "$NSB" "$@"; }
 t_on_exit "[ -n \"\${T_FAILED:-}\" ] && echo \"kept $TMP\" >&2 || rm -rf '$TMP'"
-t_on_exit "rm -rf $PIN"
-t_on_exit "'$MONCTL' -d $PIN destroy"
-t_on_exit "ip link del $UA; ip link del $UB"
+t_mon_on_exit "$PIN" $UA $UB
 echo "# bridge $BR, guests $NSA ($GA, port 1) $NSB ($GB, port 2), pins $PIN"
 
 PORT=$(t_free_port) || { t_fail "$T_NAME: no free port"; exit 1; }
