@@ -107,6 +107,7 @@ __attribute__((noreturn)) void dom_fatal(struct dom *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 struct tls_ctx *dom_tls_ctx(struct dom *d, const struct msg_tls_config *m, struct msg_r *r,
                             enum tls_role role);
+void dom_status_put(struct msg_status *st, const char *key, uint64_t v);
 /* Dispatch one message received from the core (main loop or deferred). */
 void dom_handle(struct dom *d, const struct msg_hdr *h, const uint8_t *p, int *fds, int nfds);
 

@@ -170,32 +170,25 @@ void dcl_ctl(struct dom_cluster *k, uint32_t id, int as_json)
     buf_free(&b);
 }
 
-static void put(struct msg_status *st, const char *key, uint64_t v)
-{
-    if (st->count >= MSG_STATS_MAX) return;
-    snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "%s", key);
-    st->stats[st->count++].value = v;
-}
-
 void dcl_status(struct dom_cluster *k, struct msg_status *st)
 {
     size_t masters = 0;
     for (size_t i = 0; i < k->n_sw; i++)
         masters += k->sw[i].master;
-    put(st, "etcd_connected", (uint64_t)k->up);
-    put(st, "masters", masters);
-    put(st, "switches", k->n_sw);
-    put(st, "instances", k->n_members);
-    put(st, "shared_keys", k->n_shared);
-    put(st, "reconnects", k->reconnects);
-    put(st, "campaigns", k->campaigns);
-    put(st, "won", k->won);
-    put(st, "lost", k->lost);
-    put(st, "lease_losses", k->lease_losses);
-    put(st, "writes", k->writes);
-    put(st, "writes_failed", k->writes_failed);
-    put(st, "writes_queued", k->n_queued);
-    put(st, "oversize_skipped", k->oversize_seen);
+    dom_status_put(st, "etcd_connected", (uint64_t)k->up);
+    dom_status_put(st, "masters", masters);
+    dom_status_put(st, "switches", k->n_sw);
+    dom_status_put(st, "instances", k->n_members);
+    dom_status_put(st, "shared_keys", k->n_shared);
+    dom_status_put(st, "reconnects", k->reconnects);
+    dom_status_put(st, "campaigns", k->campaigns);
+    dom_status_put(st, "won", k->won);
+    dom_status_put(st, "lost", k->lost);
+    dom_status_put(st, "lease_losses", k->lease_losses);
+    dom_status_put(st, "writes", k->writes);
+    dom_status_put(st, "writes_failed", k->writes_failed);
+    dom_status_put(st, "writes_queued", k->n_queued);
+    dom_status_put(st, "oversize_skipped", k->oversize_seen);
 }
 
 void dom_cluster_ctl(struct dom *d, uint32_t id, int json_out)

@@ -72,6 +72,14 @@ struct tls_ctx *dom_tls_ctx(struct dom *d, const struct msg_tls_config *m, struc
     return x;
 }
 
+/* One counter of a STATUS; nothing past MSG_STATS_MAX. */
+void dom_status_put(struct msg_status *st, const char *key, uint64_t v)
+{
+    if (st->count >= MSG_STATS_MAX) return;
+    snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "%s", key);
+    st->stats[st->count++].value = v;
+}
+
 /* ---- timers ------------------------------------------------------------------------- */
 
 static void heartbeat(struct ev_loop *loop, uint64_t id, void *ctx)
@@ -93,10 +101,8 @@ static void status(struct ev_loop *loop, uint64_t id, void *ctx)
     if (d->hello.kind == MSG_KIND_CLUSTER) dom_cluster_status(d, &b.status);
     struct msg_status *st = &b.status;
     if (st->count + 2 <= MSG_STATS_MAX) {
-        snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "sockets");
-        st->stats[st->count++].value = d->n_socks;
-        snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "log_dropped");
-        st->stats[st->count++].value = d->log_dropped;
+        dom_status_put(st, "sockets", d->n_socks);
+        dom_status_put(st, "log_dropped", d->log_dropped);
     }
     dom_send(d, MSG_STATUS, 0, &b, NULL, 0);
 }

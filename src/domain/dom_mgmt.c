@@ -421,10 +421,8 @@ void dom_mgmt_status(struct dom *d, struct msg_status *st)
         uint64_t v;
     } kv[] = {{"clients", m->n_clients}, {"accepted", m->accepted}, {"refused", m->refused},
               {"requests", m->requests}, {"denied", m->denied},     {"bad_requests", m->bad}};
-    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]) && st->count < MSG_STATS_MAX; i++) {
-        snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "%s", kv[i].k);
-        st->stats[st->count++].value = kv[i].v;
-    }
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+        dom_status_put(st, kv[i].k, kv[i].v);
 }
 
 void dom_mgmt_stop(struct dom *d)

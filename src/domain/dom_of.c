@@ -304,13 +304,6 @@ int dom_of_load(struct dom *d)
 
 /* ---- status and teardown ---------------------------------------------------------------- */
 
-static void put(struct msg_status *st, const char *key, uint64_t v)
-{
-    if (st->count >= MSG_STATS_MAX) return;
-    snprintf(st->stats[st->count].key, sizeof(st->stats[0].key), "%s", key);
-    st->stats[st->count++].value = v;
-}
-
 void dom_of_status(struct dom *d, struct msg_status *st)
 {
     struct dom_of *of = d->of;
@@ -319,28 +312,28 @@ void dom_of_status(struct dom *d, struct msg_status *st)
     struct lof_status ls;
     ofc_counters(of->ofc, &c);
     lof_status(of->lof, &ls);
-    put(st, "switches", ofc_switch_count(of->ofc));
-    put(st, "accepted", c.accepted);
-    put(st, "disconnects", c.disconnects);
-    put(st, "packet_ins", c.packet_ins);
-    put(st, "msgs_in", c.msgs_in);
-    put(st, "msgs_out", c.msgs_out);
-    put(st, "bad_msgs", c.bad_msgs);
-    put(st, "apps", ls.n_apps);
-    put(st, "generation", ls.generation);
-    put(st, "lua_mem", ls.mem_used);
-    put(st, "budget_trips", ls.budget_trips);
-    put(st, "mem_trips", ls.mem_trips);
-    put(st, "handler_errors", ls.handler_errors);
-    put(st, "loads_failed", of->loads_failed);
-    put(st, "mon_events", d->mon_events);
-    put(st, "mon_drops_delivered", ls.drops);
-    put(st, "rule_requests", d->n_rreqs);
+    dom_status_put(st, "switches", ofc_switch_count(of->ofc));
+    dom_status_put(st, "accepted", c.accepted);
+    dom_status_put(st, "disconnects", c.disconnects);
+    dom_status_put(st, "packet_ins", c.packet_ins);
+    dom_status_put(st, "msgs_in", c.msgs_in);
+    dom_status_put(st, "msgs_out", c.msgs_out);
+    dom_status_put(st, "bad_msgs", c.bad_msgs);
+    dom_status_put(st, "apps", ls.n_apps);
+    dom_status_put(st, "generation", ls.generation);
+    dom_status_put(st, "lua_mem", ls.mem_used);
+    dom_status_put(st, "budget_trips", ls.budget_trips);
+    dom_status_put(st, "mem_trips", ls.mem_trips);
+    dom_status_put(st, "handler_errors", ls.handler_errors);
+    dom_status_put(st, "loads_failed", of->loads_failed);
+    dom_status_put(st, "mon_events", d->mon_events);
+    dom_status_put(st, "mon_drops_delivered", ls.drops);
+    dom_status_put(st, "rule_requests", d->n_rreqs);
     if (of->tls) {
-        put(st, "tls_handshakes", c.tls_handshakes);
-        put(st, "tls_failures", c.tls_failures);
+        dom_status_put(st, "tls_handshakes", c.tls_handshakes);
+        dom_status_put(st, "tls_failures", c.tls_failures);
     }
-    put(st, "guest_notes", ls.guest_notes);
+    dom_status_put(st, "guest_notes", ls.guest_notes);
 }
 
 struct ofc *dom_of_engine(struct dom *d)
