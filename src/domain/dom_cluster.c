@@ -163,17 +163,36 @@ static void demote(struct dom_cluster *k, struct dcl_sw *s, const char *why)
     send_role(k, s, 0, 0);
 }
 
+/* What a request about one switch gets back: the switch (looked up again:
+ * the table may change meanwhile) and the revision it concerns. */
 struct sw_ctx {
-    struct dom_cluster *k;
     uint64_t dpid;
     int64_t rev;
 };
 
-static struct sw_ctx *sw_ctx(struct dom_cluster *k, struct dcl_sw *s)
+/* P/KIND/DPID of switch s into key (ETCD_KEY_MAX + 1 bytes): its length, or -1. */
+static int sw_key(struct dom_cluster *k, const struct dcl_sw *s, const char *kind, char *key)
 {
-    struct sw_ctx *c = malloc(sizeof(*c));
-    if (c) *c = (struct sw_ctx){k, s->dpid, s->create_rev};
-    return c;
+    char d[17];
+    dpid_text(s->dpid, d);
+    return key_of(k, key, ETCD_KEY_MAX + 1, kind, d);
+}
+
+/* Send the request built in body (bl bytes; < 0: it did not build) about
+ * switch s; fn gets it with {dpid, rev}, and s is busy until then. 0, or -1
+ * when nothing was sent (s not busy). */
+static int sw_request(struct dom_cluster *k, struct dcl_sw *s, const char *path, int bl,
+                      int64_t rev, dcl_done_fn *fn)
+{
+    struct sw_ctx *c = bl < 0 ? NULL : malloc(sizeof(*c));
+    if (!c) return -1;
+    *c = (struct sw_ctx){s->dpid, rev};
+    if (dcl_request(k, path, body, (size_t)bl, fn, c) != 0) {
+        free(c);
+        return -1;
+    }
+    s->busy = 1;
+    return 0;
 }
 
 static int have_marker(void *ctx, int type, const struct etcd_kv *kv)
@@ -183,7 +202,31 @@ static int have_marker(void *ctx, int type, const struct etcd_kv *kv)
     return 0;
 }
 
-/* After a win: was there a master before (keep the flows), then the role. */
+/* Won switch s's master key (created at s->create_rev): the role, unless
+ * the lease may have run out meanwhile. seen: the switch had a master
+ * before (a takeover, the apps keep its flows); else the marker is written. */
+static void became_master(struct dom_cluster *k, struct dcl_sw *s, int seen)
+{
+    if (now_ms(k) >= k->lease_deadline_ms) {
+        /* our lease may be gone by now: leave it to the next renewal */
+        log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": won, but the lease is past its "
+                 "deadline: no master request", s->dpid);
+    } else {
+        s->since_ms = now_ms(k);
+        log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": master (%s)", s->dpid,
+                 seen ? "takeover: the switch keeps its flows" : "first master");
+        send_role(k, s, 1, seen);
+    }
+    if (!seen) {
+        char key[ETCD_KEY_MAX + 1];
+        int n = sw_key(k, s, "switch", key);
+        int bl = n < 0 ? -1 : etcd_req_put(body, sizeof(body), key, (size_t)n, k->name,
+                                           strlen(k->name), 0);
+        if (bl > 0) dcl_request(k, "/v3/kv/put", body, (size_t)bl, NULL, NULL);
+    }
+}
+
+/* The marker read after a win: was there a master before? */
 static void marker_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
 {
     struct sw_ctx *c = ctx;
@@ -193,27 +236,8 @@ static void marker_done(struct dom_cluster *k, void *ctx, int status, const char
     struct etcd_resp r;
     if (status < 0 || etcd_resp_range(status, json, len, &r, have_marker, &seen, err, sizeof(err)))
         seen = 1; /* unknown: keep the flows rather than wipe them */
-    if (s && s->master && s->create_rev == c->rev) {
-        if (now_ms(k) >= k->lease_deadline_ms) {
-            /* our lease may be gone by now: leave it to the next renewal */
-            log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": won, but the lease is past its "
-                     "deadline: no master request", s->dpid);
-        } else {
-            s->since_ms = now_ms(k);
-            log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": master (%s)", s->dpid,
-                     seen ? "takeover: the switch keeps its flows" : "first master");
-            send_role(k, s, 1, seen);
-        }
-        if (!seen) {
-            char key[ETCD_KEY_MAX + 1], d[17];
-            dpid_text(s->dpid, d);
-            int n = key_of(k, key, sizeof(key), "switch", d);
-            int bl = n < 0 ? -1 : etcd_req_put(body, sizeof(body), key, (size_t)n, k->name,
-                                               strlen(k->name), 0);
-            if (bl > 0) dcl_request(k, "/v3/kv/put", body, (size_t)bl, NULL, NULL);
-        }
-    }
     if (s) s->busy = 0;
+    if (s && s->master && s->create_rev == c->rev) became_master(k, s, seen);
     free(c);
 }
 
@@ -226,59 +250,54 @@ static int holder_kv(void *ctx, int type, const struct etcd_kv *kv)
 
 static void resign_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len);
 
+/* Give up master key rev of switch s (a delete that succeeds only if the
+ * key is still the one created at rev); resign_done campaigns again if the
+ * switch is (still, again) connected. */
+static int give_back(struct dom_cluster *k, struct dcl_sw *s, int64_t rev)
+{
+    char key[ETCD_KEY_MAX + 1];
+    int n = sw_key(k, s, "master", key);
+    int bl = n < 0 ? -1 : etcd_req_delete_if(body, sizeof(body), key, (size_t)n, rev);
+    return sw_request(k, s, "/v3/kv/txn", bl, rev, resign_done);
+}
+
 static void campaign_done(struct dom_cluster *k, void *ctx, int status, const char *json,
                           size_t len)
 {
     struct sw_ctx *c = ctx;
     struct dcl_sw *s = sw_find(k, c->dpid, 0);
+    int64_t asked = c->rev; /* 0: a create; else the put_if of an earlier key */
+    free(c);
     static struct etcd_kv kv;
     memset(&kv, 0, sizeof(kv));
     struct etcd_resp r;
     int ok = 0;
     char err[ETCD_ERR_MAX] = "";
-    if (!s) {
-        free(c);
-        return;
-    }
+    if (!s) return;
     s->busy = 0;
-    if (status < 0) { /* the connection went: the next one campaigns again */
-        free(c);
-        return;
-    }
+    if (status < 0) return; /* the connection went: the next one campaigns again */
     if (etcd_resp_txn(status, json, len, &r, &ok, holder_kv, &kv, err, sizeof(err)) != 0) {
         log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": campaign: %s", s->dpid, err);
-        free(c);
         return;
     }
+    char key[ETCD_KEY_MAX + 1];
+    int n, bl;
     if (ok) {
         k->won++;
-        s->master = 1;
         /* a create made the key at this revision; a put_if kept its own */
-        s->create_rev = c->rev ? c->rev : r.revision;
+        s->create_rev = asked ? asked : r.revision;
         snprintf(s->holder, sizeof(s->holder), "%s", k->name);
         s->holder_rev = s->create_rev;
         if (!s->connected) { /* it went while we campaigned: give it back */
-            c->rev = s->create_rev;
-            s->master = 0;
-            s->busy = 1;
-            char key[ETCD_KEY_MAX + 1], d[17];
-            dpid_text(s->dpid, d);
-            int n = key_of(k, key, sizeof(key), "master", d);
-            int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, c->rev);
-            if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, resign_done, c) != 0) {
-                s->busy = 0;
-                free(c);
-            }
+            give_back(k, s, s->create_rev);
+            s->create_rev = 0;
             return;
         }
-        c->rev = s->create_rev;
-        s->busy = 1;
-        char key[ETCD_KEY_MAX + 1], d[17];
-        dpid_text(s->dpid, d);
-        int n = key_of(k, key, sizeof(key), "switch", d);
-        int bl = n < 0 ? -1 : etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
-        if (bl < 0 || dcl_request(k, "/v3/kv/range", body, (size_t)bl, marker_done, c) != 0)
-            marker_done(k, c, -1, "", 0);
+        s->master = 1;
+        n = sw_key(k, s, "switch", key);
+        bl = n < 0 ? -1 : etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
+        if (sw_request(k, s, "/v3/kv/range", bl, s->create_rev, marker_done) != 0)
+            became_master(k, s, 1); /* unknown: keep the flows rather than wipe them */
         return;
     }
     snprintf(s->holder, sizeof(s->holder), "%.*s", (int)kv.value_len, (const char *)kv.value);
@@ -287,46 +306,27 @@ static void campaign_done(struct dom_cluster *k, void *ctx, int status, const ch
         /* ours, from an earlier incarnation or a lost lease: put it under
          * our lease now, if it is still that key. A put, not delete and
          * create: the key never disappears, so nobody else campaigns. */
-        c->rev = kv.create_rev;
-        s->busy = 1;
         k->campaigns++;
-        char key[ETCD_KEY_MAX + 1], d[17];
-        dpid_text(s->dpid, d);
-        int n = key_of(k, key, sizeof(key), "master", d);
-        int bl = etcd_req_put_if(body, sizeof(body), key, (size_t)n, k->name, strlen(k->name),
-                                 k->lease, c->rev);
-        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, campaign_done, c) != 0) {
-            s->busy = 0;
-            free(c);
-        }
+        n = sw_key(k, s, "master", key);
+        bl = n < 0 ? -1
+                   : etcd_req_put_if(body, sizeof(body), key, (size_t)n, k->name, strlen(k->name),
+                                     k->lease, kv.create_rev);
+        sw_request(k, s, "/v3/kv/txn", bl, kv.create_rev, campaign_done);
         return;
     }
     log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": slave (master is %s)", s->dpid,
              s->holder[0] ? s->holder : "?");
-    free(c);
 }
 
 static void campaign(struct dom_cluster *k, struct dcl_sw *s)
 {
     if (!k->up || !k->lease || !s->connected || s->master || s->busy) return;
-    char key[ETCD_KEY_MAX + 1], d[17];
-    dpid_text(s->dpid, d);
-    int n = key_of(k, key, sizeof(key), "master", d);
+    char key[ETCD_KEY_MAX + 1];
+    int n = sw_key(k, s, "master", key);
     int bl = n < 0 ? -1
                    : etcd_req_create(body, sizeof(body), key, (size_t)n, k->name, strlen(k->name),
                                      k->lease);
-    struct sw_ctx *c = sw_ctx(k, s);
-    if (bl < 0 || !c) {
-        free(c);
-        return;
-    }
-    c->rev = 0; /* a create */
-    s->busy = 1;
-    k->campaigns++;
-    if (dcl_request(k, "/v3/kv/txn", body, (size_t)bl, campaign_done, c) != 0) {
-        s->busy = 0;
-        free(c);
-    }
+    if (sw_request(k, s, "/v3/kv/txn", bl, 0, campaign_done) == 0) k->campaigns++;
 }
 
 static void resign_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
@@ -334,11 +334,11 @@ static void resign_done(struct dom_cluster *k, void *ctx, int status, const char
     (void)status, (void)json, (void)len;
     struct sw_ctx *c = ctx;
     struct dcl_sw *s = sw_find(k, c->dpid, 0);
+    free(c);
     if (s) {
         s->busy = 0;
         campaign(k, s); /* if it is (still, again) connected */
     }
-    free(c);
 }
 
 static void resign(struct dom_cluster *k, struct dcl_sw *s)
@@ -350,22 +350,7 @@ static void resign(struct dom_cluster *k, struct dcl_sw *s)
     log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": gone from here; master key given up",
              s->dpid);
     if (!k->up || s->busy) return; /* the lease takes it with it, or the next sync does */
-    char key[ETCD_KEY_MAX + 1], d[17];
-    dpid_text(s->dpid, d);
-    int n = key_of(k, key, sizeof(key), "master", d);
-    int bl = etcd_req_delete_if(body, sizeof(body), key, (size_t)n, rev);
-    s->create_rev = rev;
-    struct sw_ctx *c = sw_ctx(k, s);
-    s->create_rev = 0;
-    if (bl < 0 || !c) {
-        free(c);
-        return;
-    }
-    s->busy = 1;
-    if (dcl_request(k, "/v3/kv/txn", body, (size_t)bl, resign_done, c) != 0) {
-        s->busy = 0;
-        free(c);
-    }
+    give_back(k, s, rev);
 }
 
 /* The switch refused us as master: someone took it over in the switch.
@@ -399,21 +384,11 @@ static void check_done(struct dom_cluster *k, void *ctx, int status, const char 
 static void refused(struct dom_cluster *k, struct dcl_sw *s)
 {
     if (!s->master) return;
-    if (!k->up || s->busy) {
+    char key[ETCD_KEY_MAX + 1];
+    int n = sw_key(k, s, "master", key);
+    int bl = n < 0 ? -1 : etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
+    if (!k->up || s->busy || sw_request(k, s, "/v3/kv/range", bl, s->create_rev, check_done) != 0)
         demote(k, s, "the switch follows another master");
-        return;
-    }
-    char key[ETCD_KEY_MAX + 1], d[17];
-    dpid_text(s->dpid, d);
-    int n = key_of(k, key, sizeof(key), "master", d);
-    int bl = etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
-    struct sw_ctx *c = sw_ctx(k, s);
-    if (bl < 0 || !c || dcl_request(k, "/v3/kv/range", body, (size_t)bl, check_done, c) != 0) {
-        free(c);
-        demote(k, s, "the switch follows another master");
-        return;
-    }
-    s->busy = 1;
 }
 
 /* ---- what comes from etcd ----------------------------------------------------------------------- */
