@@ -10,8 +10,8 @@
  *   P/shared/KEY     what the apps share (cluster.put), with its own lease
  *                    when it has a ttl
  *
- * Election: a master key is created in a transaction that succeeds only if
- * the key does not exist (create_revision == 0). etcd orders transactions
+ * Election (dom_cluster_role.c): a master key is created in a transaction
+ * that succeeds only if the key does not exist (create_revision == 0). etcd orders transactions
  * linearly through raft, so at most one instance creates it; the winner
  * tells its of domain to send the switch a Nicira master request, which
  * also demotes, in the switch, whichever connection was master before.
@@ -39,33 +39,15 @@
 #include "domain/dom_cluster.h"
 #include "tls/tls.h"
 
-#define BODY_MAX 4096
+char dcl_body[DCL_BODY_MAX];
 
-static char body[BODY_MAX];
-
-static uint64_t now_ms(struct dom_cluster *k)
-{
-    return ev_now_ms(k->d->loop);
-}
-
-static int key_of(struct dom_cluster *k, char *dst, size_t cap, const char *kind, const char *rest)
+int dcl_key(struct dom_cluster *k, char *dst, size_t cap, const char *kind, const char *rest)
 {
     int n = snprintf(dst, cap, "%s/%s/%s", k->prefix, kind, rest);
     return n > 0 && (size_t)n < cap && n <= ETCD_KEY_MAX ? n : -1;
 }
 
-static void dpid_text(uint64_t dpid, char out[17])
-{
-    snprintf(out, 17, "%016" PRIx64, dpid);
-}
-
 /* ---- to the core ------------------------------------------------------------------------ */
-
-static void send_role(struct dom_cluster *k, struct dcl_sw *s, int master, int takeover)
-{
-    union msg_body b = {.cl_role = {s->dpid, (uint8_t)master, (uint8_t)(master && takeover)}};
-    dom_send(k->d, MSG_CL_ROLE_SET, 0, &b, NULL, 0);
-}
 
 static void send_change(struct dom_cluster *k, int op, const char *key, const char *v, size_t n)
 {
@@ -87,7 +69,7 @@ static void send_state(struct dom_cluster *k, int connected)
 
 /* ---- tables ------------------------------------------------------------------------------ */
 
-static struct dcl_sw *sw_find(struct dom_cluster *k, uint64_t dpid, int add)
+struct dcl_sw *dcl_sw_find(struct dom_cluster *k, uint64_t dpid, int add)
 {
     for (size_t i = 0; i < k->n_sw; i++)
         if (k->sw[i].dpid == dpid) return &k->sw[i];
@@ -149,248 +131,6 @@ static void shared_set(struct dom_cluster *k, const char *appkey, const char *v,
         send_change(k, v ? MSG_CL_OP_PUT : MSG_CL_OP_DELETE, appkey, v, len);
 }
 
-/* ---- roles --------------------------------------------------------------------------------- */
-
-static void campaign(struct dom_cluster *k, struct dcl_sw *s);
-
-static void demote(struct dom_cluster *k, struct dcl_sw *s, const char *why)
-{
-    if (!s->master) return;
-    s->master = 0;
-    s->create_rev = 0;
-    k->lost++;
-    log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": no longer master: %s", s->dpid, why);
-    send_role(k, s, 0, 0);
-}
-
-/* What a request about one switch gets back: the switch (looked up again:
- * the table may change meanwhile) and the revision it concerns. */
-struct sw_ctx {
-    uint64_t dpid;
-    int64_t rev;
-};
-
-/* P/KIND/DPID of switch s into key (ETCD_KEY_MAX + 1 bytes): its length, or -1. */
-static int sw_key(struct dom_cluster *k, const struct dcl_sw *s, const char *kind, char *key)
-{
-    char d[17];
-    dpid_text(s->dpid, d);
-    return key_of(k, key, ETCD_KEY_MAX + 1, kind, d);
-}
-
-/* Send the request built in body (bl bytes; < 0: it did not build) about
- * switch s; fn gets it with {dpid, rev}, and s is busy until then. 0, or -1
- * when nothing was sent (s not busy). */
-static int sw_request(struct dom_cluster *k, struct dcl_sw *s, const char *path, int bl,
-                      int64_t rev, dcl_done_fn *fn)
-{
-    struct sw_ctx *c = bl < 0 ? NULL : malloc(sizeof(*c));
-    if (!c) return -1;
-    *c = (struct sw_ctx){s->dpid, rev};
-    if (dcl_request(k, path, body, (size_t)bl, fn, c) != 0) {
-        free(c);
-        return -1;
-    }
-    s->busy = 1;
-    return 0;
-}
-
-static int have_marker(void *ctx, int type, const struct etcd_kv *kv)
-{
-    (void)type, (void)kv;
-    *(int *)ctx = 1;
-    return 0;
-}
-
-/* Won switch s's master key (created at s->create_rev): the role, unless
- * the lease may have run out meanwhile. seen: the switch had a master
- * before (a takeover, the apps keep its flows); else the marker is written. */
-static void became_master(struct dom_cluster *k, struct dcl_sw *s, int seen)
-{
-    if (now_ms(k) >= k->lease_deadline_ms) {
-        /* our lease may be gone by now: leave it to the next renewal */
-        log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": won, but the lease is past its "
-                 "deadline: no master request", s->dpid);
-    } else {
-        s->since_ms = now_ms(k);
-        log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": master (%s)", s->dpid,
-                 seen ? "takeover: the switch keeps its flows" : "first master");
-        send_role(k, s, 1, seen);
-    }
-    if (!seen) {
-        char key[ETCD_KEY_MAX + 1];
-        int n = sw_key(k, s, "switch", key);
-        int bl = n < 0 ? -1 : etcd_req_put(body, sizeof(body), key, (size_t)n, k->name,
-                                           strlen(k->name), 0);
-        if (bl > 0) dcl_request(k, "/v3/kv/put", body, (size_t)bl, NULL, NULL);
-    }
-}
-
-/* The marker read after a win: was there a master before? */
-static void marker_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
-{
-    struct sw_ctx *c = ctx;
-    struct dcl_sw *s = sw_find(k, c->dpid, 0);
-    int seen = 0;
-    char err[ETCD_ERR_MAX] = "";
-    struct etcd_resp r;
-    if (status < 0 || etcd_resp_range(status, json, len, &r, have_marker, &seen, err, sizeof(err)))
-        seen = 1; /* unknown: keep the flows rather than wipe them */
-    if (s) s->busy = 0;
-    if (s && s->master && s->create_rev == c->rev) became_master(k, s, seen);
-    free(c);
-}
-
-static int holder_kv(void *ctx, int type, const struct etcd_kv *kv)
-{
-    (void)type;
-    memcpy(ctx, kv, sizeof(*kv));
-    return 0;
-}
-
-static void resign_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len);
-
-/* Give up master key rev of switch s (a delete that succeeds only if the
- * key is still the one created at rev); resign_done campaigns again if the
- * switch is (still, again) connected. */
-static int give_back(struct dom_cluster *k, struct dcl_sw *s, int64_t rev)
-{
-    char key[ETCD_KEY_MAX + 1];
-    int n = sw_key(k, s, "master", key);
-    int bl = n < 0 ? -1 : etcd_req_delete_if(body, sizeof(body), key, (size_t)n, rev);
-    return sw_request(k, s, "/v3/kv/txn", bl, rev, resign_done);
-}
-
-static void campaign_done(struct dom_cluster *k, void *ctx, int status, const char *json,
-                          size_t len)
-{
-    struct sw_ctx *c = ctx;
-    struct dcl_sw *s = sw_find(k, c->dpid, 0);
-    int64_t asked = c->rev; /* 0: a create; else the put_if of an earlier key */
-    free(c);
-    static struct etcd_kv kv;
-    memset(&kv, 0, sizeof(kv));
-    struct etcd_resp r;
-    int ok = 0;
-    char err[ETCD_ERR_MAX] = "";
-    if (!s) return;
-    s->busy = 0;
-    if (status < 0) return; /* the connection went: the next one campaigns again */
-    if (etcd_resp_txn(status, json, len, &r, &ok, holder_kv, &kv, err, sizeof(err)) != 0) {
-        log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": campaign: %s", s->dpid, err);
-        return;
-    }
-    char key[ETCD_KEY_MAX + 1];
-    int n, bl;
-    if (ok) {
-        k->won++;
-        /* a create made the key at this revision; a put_if kept its own */
-        s->create_rev = asked ? asked : r.revision;
-        snprintf(s->holder, sizeof(s->holder), "%s", k->name);
-        s->holder_rev = s->create_rev;
-        if (!s->connected) { /* it went while we campaigned: give it back */
-            give_back(k, s, s->create_rev);
-            s->create_rev = 0;
-            return;
-        }
-        s->master = 1;
-        n = sw_key(k, s, "switch", key);
-        bl = n < 0 ? -1 : etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
-        if (sw_request(k, s, "/v3/kv/range", bl, s->create_rev, marker_done) != 0)
-            became_master(k, s, 1); /* unknown: keep the flows rather than wipe them */
-        return;
-    }
-    snprintf(s->holder, sizeof(s->holder), "%.*s", (int)kv.value_len, (const char *)kv.value);
-    s->holder_rev = kv.create_rev;
-    if (kv.key_len && !strcmp(s->holder, k->name) && kv.lease != k->lease && s->connected) {
-        /* ours, from an earlier incarnation or a lost lease: put it under
-         * our lease now, if it is still that key. A put, not delete and
-         * create: the key never disappears, so nobody else campaigns. */
-        k->campaigns++;
-        n = sw_key(k, s, "master", key);
-        bl = n < 0 ? -1
-                   : etcd_req_put_if(body, sizeof(body), key, (size_t)n, k->name, strlen(k->name),
-                                     k->lease, kv.create_rev);
-        sw_request(k, s, "/v3/kv/txn", bl, kv.create_rev, campaign_done);
-        return;
-    }
-    log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": slave (master is %s)", s->dpid,
-             s->holder[0] ? s->holder : "?");
-}
-
-static void campaign(struct dom_cluster *k, struct dcl_sw *s)
-{
-    if (!k->up || !k->lease || !s->connected || s->master || s->busy) return;
-    char key[ETCD_KEY_MAX + 1];
-    int n = sw_key(k, s, "master", key);
-    int bl = n < 0 ? -1
-                   : etcd_req_create(body, sizeof(body), key, (size_t)n, k->name, strlen(k->name),
-                                     k->lease);
-    if (sw_request(k, s, "/v3/kv/txn", bl, 0, campaign_done) == 0) k->campaigns++;
-}
-
-static void resign_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
-{
-    (void)status, (void)json, (void)len;
-    struct sw_ctx *c = ctx;
-    struct dcl_sw *s = sw_find(k, c->dpid, 0);
-    free(c);
-    if (s) {
-        s->busy = 0;
-        campaign(k, s); /* if it is (still, again) connected */
-    }
-}
-
-static void resign(struct dom_cluster *k, struct dcl_sw *s)
-{
-    int64_t rev = s->create_rev;
-    s->master = 0;
-    s->create_rev = 0;
-    k->resigned++;
-    log_info(&k->d->log, "cluster", "switch %016" PRIx64 ": gone from here; master key given up",
-             s->dpid);
-    if (!k->up || s->busy) return; /* the lease takes it with it, or the next sync does */
-    give_back(k, s, rev);
-}
-
-/* The switch refused us as master: someone took it over in the switch.
- * If etcd still says the key is ours, the other one's request was the
- * stale one and we claim it back; otherwise we are slave. */
-static void check_done(struct dom_cluster *k, void *ctx, int status, const char *json, size_t len)
-{
-    struct sw_ctx *c = ctx;
-    struct dcl_sw *s = sw_find(k, c->dpid, 0);
-    static struct etcd_kv kv;
-    memset(&kv, 0, sizeof(kv));
-    struct etcd_resp r;
-    char err[ETCD_ERR_MAX] = "";
-    if (s) {
-        s->busy = 0;
-        int ours = status >= 0 &&
-                   !etcd_resp_range(status, json, len, &r, holder_kv, &kv, err, sizeof(err)) &&
-                   kv.key_len && kv.create_rev == c->rev && kv.lease == k->lease;
-        if (ours && s->master) {
-            log_warn(&k->d->log, "cluster", "switch %016" PRIx64 ": another controller claimed "
-                     "it, but the master key is still ours: claiming it back", s->dpid);
-            send_role(k, s, 1, 1);
-        } else {
-            demote(k, s, "the switch follows another master");
-            campaign(k, s);
-        }
-    }
-    free(c);
-}
-
-static void refused(struct dom_cluster *k, struct dcl_sw *s)
-{
-    if (!s->master) return;
-    char key[ETCD_KEY_MAX + 1];
-    int n = sw_key(k, s, "master", key);
-    int bl = n < 0 ? -1 : etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
-    if (!k->up || s->busy || sw_request(k, s, "/v3/kv/range", bl, s->create_rev, check_done) != 0)
-        demote(k, s, "the switch follows another master");
-}
-
 /* ---- what comes from etcd ----------------------------------------------------------------------- */
 
 /* One key (from a range or a watch event) into the mirror. */
@@ -418,18 +158,18 @@ static void apply_kv(struct dom_cluster *k, int type, const struct etcd_kv *kv)
         char *end;
         uint64_t dpid = strtoull(key + 7, &end, 16);
         if (*end || strlen(key + 7) != 16) return;
-        struct dcl_sw *s = sw_find(k, dpid, v != NULL);
+        struct dcl_sw *s = dcl_sw_find(k, dpid, v != NULL);
         if (!s) return;
         if (v) {
             snprintf(s->holder, sizeof(s->holder), "%.*s", (int)kv->value_len, v);
             s->holder_rev = kv->create_rev;
             if (s->master && (strcmp(s->holder, k->name) || kv->create_rev != s->create_rev))
-                demote(k, s, "the master key belongs to another instance now");
+                dcl_demote(k, s, "the master key belongs to another instance now");
         } else {
             s->holder[0] = '\0';
             s->holder_rev = 0;
-            if (s->master) demote(k, s, "the master key is gone (lease expired?)");
-            campaign(k, s);
+            if (s->master) dcl_demote(k, s, "the master key is gone (lease expired?)");
+            dcl_campaign(k, s);
         }
     }
 }
@@ -466,7 +206,7 @@ static void lease_lost(struct dom_cluster *k, const char *why)
     if (k->lease) k->lease_losses++;
     k->lease = 0;
     for (size_t i = 0; i < k->n_sw; i++)
-        demote(k, &k->sw[i], why);
+        dcl_demote(k, &k->sw[i], why);
 }
 
 static void went_up(struct dom_cluster *k)
@@ -474,7 +214,7 @@ static void went_up(struct dom_cluster *k)
     k->syncing = 0;
     k->up = 1;
     k->failures = 0;
-    uint64_t t = now_ms(k);
+    uint64_t t = dcl_now(k);
     if (k->ever_up)
         log_info(&k->d->log, "cluster", "etcd reachable again at %s after %" PRIu64
                  " ms: state synchronised, cluster-wide operation", dcl_endpoint(k),
@@ -486,7 +226,7 @@ static void went_up(struct dom_cluster *k)
     k->up_since_ms = t;
     send_state(k, 1);
     for (size_t i = 0; i < k->n_sw; i++)
-        campaign(k, &k->sw[i]);
+        dcl_campaign(k, &k->sw[i]);
 }
 
 /* The read after a (re)connection, in pages of DCL_PAGE keys, all at the
@@ -527,14 +267,14 @@ static void snapshot_end(struct dom_cluster *k)
     for (size_t i = 0; i < k->n_sw; i++) {
         struct dcl_sw *s = &k->sw[i];
         if (s->master && (strcmp(s->holder, k->name) || s->holder_rev != s->create_rev))
-            demote(k, s, s->holder[0] ? "another instance holds the master key now"
+            dcl_demote(k, s, s->holder[0] ? "another instance holds the master key now"
                                       : "the master key is gone (our lease expired)");
     }
     k->watch_from = k->page_rev + 1;
     char pfx[ETCD_KEY_MAX + 1];
     int n = snprintf(pfx, sizeof(pfx), "%s/", k->prefix);
-    int bl = etcd_req_watch(body, sizeof(body), pfx, (size_t)n, k->watch_from);
-    if (bl < 0 || dcl_watch_start(k, body, (size_t)bl) != 0)
+    int bl = etcd_req_watch(dcl_body, sizeof(dcl_body), pfx, (size_t)n, k->watch_from);
+    if (bl < 0 || dcl_watch_start(k, dcl_body, (size_t)bl) != 0)
         return dcl_conn_fail(k, "cannot start the watch");
     went_up(k);
 }
@@ -573,9 +313,9 @@ static void snapshot_page(struct dom_cluster *k)
         start[k->page_len] = '\0';
         sl = k->page_len + 1;
     }
-    int bl = etcd_req_range_page(body, sizeof(body), start, sl, pfx, (size_t)pl, k->page_rev,
+    int bl = etcd_req_range_page(dcl_body, sizeof(dcl_body), start, sl, pfx, (size_t)pl, k->page_rev,
                                  DCL_PAGE);
-    if (bl < 0 || dcl_request(k, "/v3/kv/range", body, (size_t)bl, snapshot_done, NULL) != 0)
+    if (bl < 0 || dcl_request(k, "/v3/kv/range", dcl_body, (size_t)bl, snapshot_done, NULL) != 0)
         dcl_conn_fail(k, "cannot read the cluster's keys");
 }
 
@@ -629,8 +369,8 @@ static void ttl_lease_done(struct dom_cluster *k, void *ctx, int status, const c
         k->writes_failed++;
         if (status >= 0) log_warn(&k->d->log, "cluster", "write: lease for its ttl: %s", err);
     } else {
-        int bl = etcd_req_put(body, sizeof(body), p->key, p->klen, p->value, p->len, id);
-        if (bl < 0 || dcl_request(k, "/v3/kv/put", body, (size_t)bl, write_done, NULL) != 0)
+        int bl = etcd_req_put(dcl_body, sizeof(dcl_body), p->key, p->klen, p->value, p->len, id);
+        if (bl < 0 || dcl_request(k, "/v3/kv/put", dcl_body, (size_t)bl, write_done, NULL) != 0)
             k->writes_failed++;
     }
     free(p->value);
@@ -642,7 +382,7 @@ static void write_now(struct dom_cluster *k, int op, const char *appkey, const c
                       uint32_t ttl)
 {
     char key[ETCD_KEY_MAX + 1];
-    int n = key_of(k, key, sizeof(key), "shared", appkey);
+    int n = dcl_key(k, key, sizeof(key), "shared", appkey);
     if (n < 0) {
         k->writes_failed++;
         return;
@@ -650,14 +390,14 @@ static void write_now(struct dom_cluster *k, int op, const char *appkey, const c
     k->writes++;
     int bl;
     if (op == MSG_CL_OP_DELETE) {
-        bl = etcd_req_range(body, sizeof(body), key, (size_t)n, 0);
-        if (bl < 0 || dcl_request(k, "/v3/kv/deleterange", body, (size_t)bl, write_done, NULL))
+        bl = etcd_req_range(dcl_body, sizeof(dcl_body), key, (size_t)n, 0);
+        if (bl < 0 || dcl_request(k, "/v3/kv/deleterange", dcl_body, (size_t)bl, write_done, NULL))
             k->writes_failed++;
         return;
     }
     if (!ttl) {
-        bl = etcd_req_put(body, sizeof(body), key, (size_t)n, v, len, 0);
-        if (bl < 0 || dcl_request(k, "/v3/kv/put", body, (size_t)bl, write_done, NULL) != 0)
+        bl = etcd_req_put(dcl_body, sizeof(dcl_body), key, (size_t)n, v, len, 0);
+        if (bl < 0 || dcl_request(k, "/v3/kv/put", dcl_body, (size_t)bl, write_done, NULL) != 0)
             k->writes_failed++;
         return;
     }
@@ -674,8 +414,8 @@ static void write_now(struct dom_cluster *k, int op, const char *appkey, const c
     p->klen = (size_t)n;
     memcpy(p->value, v, len);
     p->len = len;
-    bl = etcd_req_lease_grant(body, sizeof(body), ttl);
-    if (bl < 0 || dcl_request(k, "/v3/lease/grant", body, (size_t)bl, ttl_lease_done, p) != 0) {
+    bl = etcd_req_lease_grant(dcl_body, sizeof(dcl_body), ttl);
+    if (bl < 0 || dcl_request(k, "/v3/lease/grant", dcl_body, (size_t)bl, ttl_lease_done, p) != 0) {
         k->writes_failed++;
         free(p->value);
         free(p);
@@ -684,7 +424,7 @@ static void write_now(struct dom_cluster *k, int op, const char *appkey, const c
 
 static void replay_queued(struct dom_cluster *k)
 {
-    uint64_t t = now_ms(k);
+    uint64_t t = dcl_now(k);
     size_t sent = 0, expired = 0;
     for (size_t i = 0; i < k->n_queued; i++) {
         struct dcl_write *w = &k->queued[i];
@@ -717,10 +457,10 @@ static int member_value(struct dom_cluster *k, char *val, size_t cap)
 static void register_member(struct dom_cluster *k)
 {
     char key[ETCD_KEY_MAX + 1], val[128];
-    int n = key_of(k, key, sizeof(key), "members", k->name);
+    int n = dcl_key(k, key, sizeof(key), "members", k->name);
     int vl = member_value(k, val, sizeof(val));
-    int bl = etcd_req_create(body, sizeof(body), key, (size_t)n, val, (size_t)vl, k->lease);
-    if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, member_done, NULL) != 0)
+    int bl = etcd_req_create(dcl_body, sizeof(dcl_body), key, (size_t)n, val, (size_t)vl, k->lease);
+    if (bl < 0 || dcl_request(k, "/v3/kv/txn", dcl_body, (size_t)bl, member_done, NULL) != 0)
         dcl_conn_fail(k, "cannot register this instance");
 }
 
@@ -733,7 +473,7 @@ static void member_done(struct dom_cluster *k, void *ctx, int status, const char
     int ok = 0;
     char err[ETCD_ERR_MAX] = "";
     if (status < 0) return;
-    if (etcd_resp_txn(status, json, len, &r, &ok, holder_kv, &kv, err, sizeof(err)) != 0)
+    if (etcd_resp_txn(status, json, len, &r, &ok, dcl_holder_kv, &kv, err, sizeof(err)) != 0)
         return dcl_conn_fail(k, "registering this instance: %s", err);
     if (!ok && kv.lease == k->lease) ok = 1; /* ours already (a re-sync) */
     if (!ok) {
@@ -746,11 +486,11 @@ static void member_done(struct dom_cluster *k, void *ctx, int status, const char
                  PRIx64 "): an earlier run of this instance, or another instance with the same "
                  "name; taking it over", k->name, token[0] ? token : "?", (uint64_t)kv.lease);
         char key[ETCD_KEY_MAX + 1], val[128];
-        int n = key_of(k, key, sizeof(key), "members", k->name);
+        int n = dcl_key(k, key, sizeof(key), "members", k->name);
         int vl = member_value(k, val, sizeof(val));
-        int bl = etcd_req_put_if(body, sizeof(body), key, (size_t)n, val, (size_t)vl, k->lease,
+        int bl = etcd_req_put_if(dcl_body, sizeof(dcl_body), key, (size_t)n, val, (size_t)vl, k->lease,
                                  kv.create_rev);
-        if (bl < 0 || dcl_request(k, "/v3/kv/txn", body, (size_t)bl, member_done, NULL) != 0)
+        if (bl < 0 || dcl_request(k, "/v3/kv/txn", dcl_body, (size_t)bl, member_done, NULL) != 0)
             dcl_conn_fail(k, "cannot register this instance");
         return;
     }
@@ -774,9 +514,9 @@ static void grant_done(struct dom_cluster *k, void *ctx, int status, const char 
 
 static void sync_lease(struct dom_cluster *k)
 {
-    int bl = etcd_req_lease_grant(body, sizeof(body), k->ttl_s);
-    void *sent = (void *)(uintptr_t)now_ms(k);
-    if (bl < 0 || dcl_request(k, "/v3/lease/grant", body, (size_t)bl, grant_done, sent) != 0)
+    int bl = etcd_req_lease_grant(dcl_body, sizeof(dcl_body), k->ttl_s);
+    void *sent = (void *)(uintptr_t)dcl_now(k);
+    if (bl < 0 || dcl_request(k, "/v3/lease/grant", dcl_body, (size_t)bl, grant_done, sent) != 0)
         dcl_conn_fail(k, "cannot ask for a lease");
 }
 
@@ -812,9 +552,9 @@ static void keepalive_done(struct dom_cluster *k, void *ctx, int status, const c
 
 static void keepalive(struct dom_cluster *k)
 {
-    int bl = etcd_req_lease_id(body, sizeof(body), k->lease);
-    void *sent = (void *)(uintptr_t)now_ms(k);
-    if (bl < 0 || dcl_request(k, "/v3/lease/keepalive", body, (size_t)bl, keepalive_done, sent))
+    int bl = etcd_req_lease_id(dcl_body, sizeof(dcl_body), k->lease);
+    void *sent = (void *)(uintptr_t)dcl_now(k);
+    if (bl < 0 || dcl_request(k, "/v3/lease/keepalive", dcl_body, (size_t)bl, keepalive_done, sent))
         return;
     k->keepalive_busy = 1;
 }
@@ -870,7 +610,7 @@ void dcl_lost(struct dom_cluster *k, const char *why)
         /* once per reason, and again every minute it lasts */
         static char said[sizeof(k->last_error)];
         static uint64_t said_ms;
-        uint64_t t = now_ms(k);
+        uint64_t t = dcl_now(k);
         if (strcmp(said, why) != 0 || t - said_ms >= 60000) {
             log_warn(&k->d->log, "cluster", "etcd not reachable yet (%s); retrying", why);
             snprintf(said, sizeof(said), "%s", why);
@@ -881,7 +621,7 @@ void dcl_lost(struct dom_cluster *k, const char *why)
     size_t masters = 0;
     for (size_t i = 0; i < k->n_sw; i++)
         masters += k->sw[i].master;
-    k->down_since_ms = now_ms(k);
+    k->down_since_ms = dcl_now(k);
     k->reconnects++;
     log_warn(&k->d->log, "cluster",
              "etcd unreachable (%s): local-only operation: this instance keeps the %zu switches "
@@ -916,7 +656,7 @@ static void queue_write(struct dom_cluster *k, const struct msg_cl_kv *m)
     if (w->value && m->value_len) memcpy(w->value, m->value, m->value_len);
     w->len = w->value ? m->value_len : 0;
     w->ttl = m->ttl;
-    w->at_ms = now_ms(k);
+    w->at_ms = dcl_now(k);
 }
 
 static int h_write(struct dom_cluster *k, const struct msg_cl_kv *m)
@@ -929,25 +669,6 @@ static int h_write(struct dom_cluster *k, const struct msg_cl_kv *m)
         write_now(k, m->op, m->key, m->value, m->value_len, m->ttl);
     else
         queue_write(k, m);
-    return MSG_OK;
-}
-
-static int h_switch(struct dom_cluster *k, const struct msg_cl_switch *m)
-{
-    struct dcl_sw *s = sw_find(k, m->dpid, m->state == MSG_CLS_UP);
-    if (!s) return MSG_OK;
-    if (m->state == MSG_CLS_UP) {
-        s->connected = 1;
-        if (s->master) /* the of domain restarted: tell it again */
-            send_role(k, s, 1, 1);
-        else
-            campaign(k, s);
-    } else if (m->state == MSG_CLS_GONE) {
-        s->connected = 0;
-        if (s->master) resign(k, s);
-    } else {
-        refused(k, s);
-    }
     return MSG_OK;
 }
 
@@ -1037,7 +758,7 @@ int dom_cluster_configure(struct dom *d, struct msg_r *r)
 
 int dom_cluster_switch(struct dom *d, const struct msg_cl_switch *m)
 {
-    return h_switch(d->cluster, m);
+    return dcl_switch(d->cluster, m);
 }
 
 int dom_cluster_write(struct dom *d, const struct msg_cl_kv *m)

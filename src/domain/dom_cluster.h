@@ -8,9 +8,10 @@
  *   dom_cluster_conn.c  the two connections to the current endpoint (one
  *                       for requests, pipelined; one for the watch stream),
  *                       TLS, time-outs, moving on to the next endpoint
- *   dom_cluster.c       the lease, this instance's member key, the election
- *                       of a master per switch, the shared keys (mirror,
- *                       writes, writes queued while etcd is away)
+ *   dom_cluster.c       the lease, this instance's member key, the mirror
+ *                       of everything under the prefix, the shared keys
+ *                       (writes, writes queued while etcd is away)
+ *   dom_cluster_role.c  the election of a master per switch
  *   dom_cluster_ctl.c   `visorflowctl cluster` and the STATUS counters
  */
 #ifndef VF_DOM_CLUSTER_H
@@ -126,10 +127,27 @@ void dcl_conn_fail(struct dom_cluster *k, const char *fmt, ...) __attribute__((f
 void dcl_conn_stop(struct dom_cluster *k);
 const char *dcl_endpoint(const struct dom_cluster *k);
 
-/* ---- dom_cluster.c (called by the connection layer) ---- */
+/* ---- dom_cluster.c ---- */
+#define DCL_BODY_MAX 4096
+extern char dcl_body[DCL_BODY_MAX]; /* the request being built (one at a time) */
+static inline uint64_t dcl_now(struct dom_cluster *k)
+{
+    return ev_now_ms(k->d->loop);
+}
+/* P/KIND/REST into dst: its length, or -1 when over ETCD_KEY_MAX. */
+int dcl_key(struct dom_cluster *k, char *dst, size_t cap, const char *kind, const char *rest);
+struct dcl_sw *dcl_sw_find(struct dom_cluster *k, uint64_t dpid, int add);
+/* (called by the connection layer) */
 void dcl_connected(struct dom_cluster *k); /* the request connection is up */
 void dcl_lost(struct dom_cluster *k, const char *why);
 void dcl_watch_msg(struct dom_cluster *k, int status, const char *json, size_t len);
+
+/* ---- dom_cluster_role.c ---- */
+void dcl_campaign(struct dom_cluster *k, struct dcl_sw *s); /* if connected, not master, idle */
+void dcl_demote(struct dom_cluster *k, struct dcl_sw *s, const char *why);
+int dcl_switch(struct dom_cluster *k, const struct msg_cl_switch *m); /* CL_SWITCH */
+/* An etcd_kv_fn that copies the one kv it gets into ctx. */
+int dcl_holder_kv(void *ctx, int type, const struct etcd_kv *kv);
 
 /* ---- dom_cluster_ctl.c ---- */
 void dcl_ctl(struct dom_cluster *k, uint32_t id, int json);
