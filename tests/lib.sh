@@ -83,6 +83,23 @@ t_mon_on_exit() {
   t_on_exit "'$VF_BUILD/tools/monctl' -d $pin destroy"
   for i in "$@"; do t_on_exit "ip link del $i"; done
 }
+# t_mon_cleanup_check BR PIN "NS..." "GUEST-IF..." "UPLINK-IF...": take down
+# now what a test with monitored namespace guests made (the bridge, the
+# monitor, the namespaces, the guests' host-side veths; the uplinks go with
+# the monitor), then check that none of it is left.
+t_mon_cleanup_check() {
+  local br=$1 pin=$2 nss=$3 gs=$4 us=$5 i left="" re
+  ovs-vsctl --timeout=10 --if-exists del-br "$br"
+  "$VF_BUILD/tools/monctl" -d "$pin" destroy >/dev/null 2>&1
+  for i in $nss; do ip netns del "$i"; done
+  for i in $gs; do ip link del "$i" 2>/dev/null; done
+  re=$(echo $nss | tr ' ' '|')
+  ip netns list | grep -qE "^($re)( |$)" && left="$left netns"
+  for i in $gs $us; do ip link show "$i" >/dev/null 2>&1 && left="$left $i"; done
+  ovs-vsctl --timeout=5 br-exists "$br" 2>/dev/null && left="$left $br"
+  [ -e "$pin" ] && left="$left $pin"
+  t_check "$T_NAME: cleanup left no namespace, bridge, veth or pin${left:+ (left:$left)}" test -z "$left"
+}
 # t_controller_connected BR: the bridge's controller connection is up.
 t_controller_connected() {
   [ "$(ovs-vsctl --timeout=5 get controller "$1" is_connected 2>/dev/null)" = true ]

@@ -242,14 +242,5 @@ t_check "$T_NAME: ... and still drops guest 1's 5001" bash -c "! ip netns exec $
 stop_vfd
 t_check "$T_NAME: visorflowd stopped cleanly on SIGTERM (exit $VFD_RC; no sanitizer report in its log)" \
   bash -c "[ '$VFD_RC' = 0 ] && ! grep -q Sanitizer '$TMP/vfd.log'"
-ovs-vsctl --timeout=10 --if-exists del-br "$BR"
-"$MONCTL" -d "$PIN" destroy >/dev/null 2>&1
-ip netns del "$NS1"; ip netns del "$NS2"
-ip link del "$G1" 2>/dev/null; ip link del "$G2" 2>/dev/null
-left=""
-ip netns list | grep -qE "^($NS1|$NS2)( |$)" && left="$left netns"
-for i in $G1 $G2 $U1 $US1 $U2 $US2; do ip link show "$i" >/dev/null 2>&1 && left="$left $i"; done
-ovs-vsctl --timeout=5 br-exists "$BR" 2>/dev/null && left="$left $BR"
-[ -e "$PIN" ] && left="$left $PIN"
-t_check "$T_NAME: cleanup left no namespace, bridge, veth or pin${left:+ (left:$left)}" test -z "$left"
+t_mon_cleanup_check "$BR" "$PIN" "$NS1 $NS2" "$G1 $G2" "$U1 $US1 $U2 $US2"
 exit 0

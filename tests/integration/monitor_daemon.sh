@@ -276,14 +276,5 @@ t_check "$T_NAME: after the restart 5002 is still dropped and 5201 passes" \
 
 # ---- cleanup, checked --------------------------------------------------------------------
 stop_vfd
-ovs-vsctl --timeout=10 --if-exists del-br "$BR"
-"$MONCTL" -d "$PIN" destroy >/dev/null 2>&1
-ip netns del "$NSG"; ip netns del "$NSP"
-ip link del "$G" 2>/dev/null; ip link del "$P" 2>/dev/null
-left=""
-ip netns list | grep -qE "^($NSG|$NSP)( |$)" && left="$left netns"
-for i in $G $P $U $US; do ip link show "$i" >/dev/null 2>&1 && left="$left $i"; done
-ovs-vsctl --timeout=5 br-exists "$BR" 2>/dev/null && left="$left $BR"
-[ -e "$PIN" ] && left="$left $PIN"
-t_check "$T_NAME: cleanup left no namespace, bridge, veth or pin${left:+ (left:$left)}" test -z "$left"
+t_mon_cleanup_check "$BR" "$PIN" "$NSG $NSP" "$G $P" "$U $US"
 exit 0

@@ -181,15 +181,6 @@ t_check "$T_NAME: visorflowd stopped cleanly on SIGTERM (exit $VFD_RC; no saniti
   bash -c "[ '$VFD_RC' = 0 ] && ! grep -q Sanitizer '$TMP/vfd.log'"
 ip netns pids "$NSA" 2>/dev/null | xargs -r kill 2>/dev/null
 ip netns pids "$NSB" 2>/dev/null | xargs -r kill 2>/dev/null
-ovs-vsctl --timeout=10 --if-exists del-br "$BR"
-"$MONCTL" -d "$PIN" destroy >/dev/null 2>&1
-ip netns del "$NSA"; ip netns del "$NSB"
-ip link del "$GA" 2>/dev/null; ip link del "$GB" 2>/dev/null
-left=""
-ip netns list | grep -qE "^($NSA|$NSB)( |$)" && left="$left netns"
-for i in $GA $GB $UA $USA $UB $USB; do ip link show "$i" >/dev/null 2>&1 && left="$left $i"; done
-ovs-vsctl --timeout=5 br-exists "$BR" 2>/dev/null && left="$left $BR"
-[ -e "$PIN" ] && left="$left $PIN"
-t_check "$T_NAME: cleanup left no namespace, bridge, veth or pin${left:+ (left:$left)}" test -z "$left"
+t_mon_cleanup_check "$BR" "$PIN" "$NSA $NSB" "$GA $GB" "$UA $USA $UB $USB"
 echo "# took $(( $(date +%s) - T0 )) s"
 exit 0
