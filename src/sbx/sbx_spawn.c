@@ -82,6 +82,7 @@ struct child {
     int report_w, go_r; /* our pipe ends */
     int report_r, go_w; /* the parent's ends, closed first */
     int null_fd;        /* /dev/null, for 0, 1 and (by default) 2 */
+    int exe;            /* the binary, opened while the child is still root */
 };
 
 static void child_report(const struct child *c, enum step step, int err)
@@ -100,7 +101,8 @@ __attribute__((noreturn)) static void child_die(const struct child *c, enum step
 }
 
 /* Socket on 3, /dev/null (or stderr_fd) on 0..2, the report pipe on 4
- * (close-on-exec: execve closes it, which tells the parent), nothing else.
+ * (close-on-exec: execve closes it, which tells the parent), the binary on
+ * 5 (close-on-exec too), nothing else.
  * Everything is first parked above PARK_FD so no dup2 overwrites a source. */
 static int child_fds(struct child *c)
 {
@@ -109,13 +111,15 @@ static int child_fds(struct child *c)
         fcntl(c->spec->stderr_fd >= 0 ? c->spec->stderr_fd : c->null_fd, F_DUPFD_CLOEXEC, PARK_FD);
     int null = fcntl(c->null_fd, F_DUPFD_CLOEXEC, PARK_FD);
     int rep = fcntl(c->report_w, F_DUPFD_CLOEXEC, PARK_FD);
-    if (sock < 0 || err2 < 0 || null < 0 || rep < 0) return -1;
+    int exe = fcntl(c->exe, F_DUPFD_CLOEXEC, PARK_FD);
+    if (sock < 0 || err2 < 0 || null < 0 || rep < 0 || exe < 0) return -1;
     /* dup2 leaves the new fd without FD_CLOEXEC: these survive execve. */
     if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err2, 2) < 0 || dup2(sock, SBX_FD) < 0)
         return -1;
-    if (dup3(rep, SBX_FD + 1, O_CLOEXEC) < 0) return -1;
+    if (dup3(rep, SBX_FD + 1, O_CLOEXEC) < 0 || dup3(exe, SBX_FD + 2, O_CLOEXEC) < 0) return -1;
     c->report_w = SBX_FD + 1;
-    return close_range(SBX_FD + 2, ~0u, 0);
+    c->exe = SBX_FD + 2;
+    return close_range(SBX_FD + 3, ~0u, 0);
 }
 
 /* Ignored signals and the signal mask survive execve; handlers do not, but
@@ -149,6 +153,12 @@ __attribute__((noreturn)) static void child_main(struct child *c)
         errno = n < 0 ? errno : EPIPE;
         child_die(c, STEP_SYNC);
     }
+    /* The binary is opened now, while the kernel uid is still root's: the
+     * domain's uid may not be allowed to walk the directories above it (a
+     * build or an install under a directory of mode 0700). It is executed
+     * through this fd, so only its own mode matters to the domain's uid. */
+    c->exe = open(c->spec->path, O_PATH | O_CLOEXEC);
+    if (c->exe < 0) child_die(c, STEP_EXEC);
     /* uid/gid 0 here is spec->uid/gid outside; the kernel uid changes now. */
     if (syscall(SYS_setresgid, 0, 0, 0) < 0) child_die(c, STEP_SETGID);
     if (syscall(SYS_setresuid, 0, 0, 0) < 0) child_die(c, STEP_SETUID);
@@ -162,7 +172,7 @@ __attribute__((noreturn)) static void child_main(struct child *c)
     if (sbx_rlimits_apply(&c->spec->limits, 0, &what) < 0) child_die(c, STEP_RLIMIT);
     if (child_fds(c) < 0) child_die(c, STEP_FDS);
     if (child_signals() < 0) child_die(c, STEP_SIGNALS);
-    execve(c->spec->path, c->argv, c->envp);
+    syscall(SYS_execveat, c->exe, "", c->argv, c->envp, AT_EMPTY_PATH);
     child_die(c, STEP_EXEC);
 }
 
@@ -293,6 +303,7 @@ int sbx_spawn(const struct sbx_spec *spec, pid_t *pid, char *err, size_t errcap)
         .report_r = report[0],
         .go_w = go[1],
         .null_fd = open("/dev/null", O_RDWR | O_CLOEXEC),
+        .exe = -1,
     };
     int rc = -1;
     if (c.null_fd < 0) {
